@@ -1,0 +1,1 @@
+"""Orchestration: the command line, teachers, pipeline stages, run store and export."""

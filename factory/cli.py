@@ -1,0 +1,15 @@
+"""The `factory` command: one entry point, a sub-command group per concern."""
+
+from __future__ import annotations
+
+import typer
+
+from factory.problems_cli import problems_app
+
+app = typer.Typer(
+    help="reasoning-factory: fine-tuning data for reasoning models, kept only when proven right.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(problems_app, name="problems")

@@ -1,0 +1,106 @@
+"""What a problem is: the one shape every loader produces and every later stage consumes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos in hand-written files; refusing them beats silently ignoring them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Lineage(_Strict):
+    """Where an evolved problem came from, so every derived record can be traced to its root."""
+
+    parent_id: NonEmpty
+    operation: NonEmpty  # e.g. "evol-instruct:add-constraint", "self-instruct"
+
+
+class StdioCase(_Strict):
+    """One run of a whole program: feed `input` on stdin, expect `output` on stdout."""
+
+    input: str
+    output: str
+
+
+class PropertySpec(_Strict):
+    """A property-based test: `code` defines `prop(candidate, **args)` that asserts what must hold.
+
+    `strategies` maps each argument to a hypothesis strategy expression (e.g. `st.integers(0, 99)`);
+    the code verifier draws the arguments from them inside the sandbox.
+    """
+
+    name: NonEmpty
+    code: NonEmpty
+    strategies: dict[str, NonEmpty] = Field(default_factory=dict)
+
+
+class AssertTests(_Strict):
+    """Test code run in the same program as the candidate.
+
+    `style="check"`: `code` defines `check(candidate)`, called with the entry point (HumanEval).
+    `style="asserts"`: `code` is top-level asserts calling the entry point by name (MBPP).
+    """
+
+    code: NonEmpty
+    style: Literal["check", "asserts"]
+    setup: str = ""
+
+
+class CodeTests(_Strict):
+    asserts: AssertTests | None = None
+    stdio: list[StdioCase] = Field(default_factory=list)
+    properties: list[PropertySpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_a_test(self) -> CodeTests:
+        if self.asserts is None and not self.stdio and not self.properties:
+            raise ValueError("a code problem needs at least one test (asserts, stdio or properties)")
+        return self
+
+
+class _ProblemBase(_Strict):
+    id: NonEmpty
+    statement: NonEmpty
+    source: NonEmpty = "unknown"  # dataset or file the problem was read from
+    license: str | None = None
+    topic: str | None = None
+    level: str | None = None
+    lineage: Lineage | None = None
+
+
+class MathProblem(_ProblemBase):
+    """A math problem whose final answer a verifier can compare with `answer` (LaTeX or plain)."""
+
+    domain: Literal["math"] = "math"
+    answer: NonEmpty
+    solution: str | None = None  # a worked reference solution, when the source has one
+
+
+class CodeProblem(_ProblemBase):
+    """A programming problem judged by running its tests against a candidate program.
+
+    A program that serves both assert and stdio tests defines `entry_point` and reads stdin only
+    under `if __name__ == "__main__":`, so the assert tests can import it without blocking.
+    """
+
+    domain: Literal["code"] = "code"
+    tests: CodeTests
+    entry_point: str | None = None  # function the assert and property tests call
+    starter_code: str | None = None  # signature and docstring shown to the model, if any
+    reference_solution: str | None = None  # a complete program that passes every test
+
+    @model_validator(mode="after")
+    def _entry_point_when_called(self) -> CodeProblem:
+        if (self.tests.asserts or self.tests.properties) and not self.entry_point:
+            raise ValueError("entry_point is required for assert and property tests")
+        return self
+
+
+Problem = Annotated[MathProblem | CodeProblem, Field(discriminator="domain")]
+problem_adapter: TypeAdapter[MathProblem | CodeProblem] = TypeAdapter(Problem)

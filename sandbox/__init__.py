@@ -1,0 +1,1 @@
+"""Isolation: run untrusted code with limits and report what happened."""

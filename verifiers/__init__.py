@@ -1,0 +1,1 @@
+"""Judges: verifiers that prove a candidate right or wrong and return the evidence."""
