@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from problems import LoadResult, Problem, RowError, bundled_paths, load_problems
@@ -41,8 +42,9 @@ def _load(files: list[Path] | None, skip_invalid: bool) -> list[LoadResult]:
     try:
         return load_problems(files or bundled_paths(), skip_invalid=skip_invalid)
     except RowError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False, markup=True)
-        err.print("Fix the row, or pass --skip-invalid to skip bad rows and list them all.")
+        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
+        if error.line:
+            err.print("Fix the row, or pass --skip-invalid to skip bad rows and list them all.")
         raise typer.Exit(1) from error
 
 
@@ -79,6 +81,7 @@ def validate(files: FilesArg = None, skip_invalid: SkipInvalid = False) -> None:
     """Check that every row loads as a valid problem; exit 1 if any row is invalid."""
     results = _load(files, skip_invalid)
     table = Table("file", "format", "valid", "math", "code", "invalid")
+    table.columns[0].overflow = "fold"
     totals: Counter[str] = Counter()
     for result in results:
         domains = Counter(problem.domain for problem in result.problems)
@@ -98,6 +101,6 @@ def validate(files: FilesArg = None, skip_invalid: SkipInvalid = False) -> None:
     )
     skipped = [error for result in results for error in result.skipped]
     for error in skipped:
-        err.print(f"  skipped {error}", highlight=False, markup=False)
+        err.print(f"  skipped {error}", highlight=False, markup=False, soft_wrap=True)
     if skipped:
         raise typer.Exit(1)

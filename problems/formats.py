@@ -84,7 +84,10 @@ def _validated(build: Callable[[], Problem]) -> Problem:
         return build()
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "<row>"
+        loc = list(first["loc"])
+        if loc[:1] in (["math"], ["code"]):  # the union's tag, not a field of the row
+            loc = loc[1:]
+        field = ".".join(str(part) for part in loc) or "<row>"
         raise FieldError(field, first["msg"]) from exc
 
 
@@ -227,10 +230,14 @@ def _from_mbpp(row: Mapping[str, Any], ctx: RowContext) -> Problem:
     setup = _optional_text(row, "test_setup_code") or ""
     return _validated(
         lambda: CodeProblem(
-            id=f"{ctx.dataset}/{row['task_id']}" if "task_id" in row else f"{ctx.dataset}/{ctx.line}",
+            id=f"{ctx.dataset}/{row['task_id']}"
+            if "task_id" in row
+            else f"{ctx.dataset}/{ctx.line}",
             statement=text,
             entry_point=entry_point,
-            tests=CodeTests(asserts=AssertTests(code="\n".join(tests), style="asserts", setup=setup)),
+            tests=CodeTests(
+                asserts=AssertTests(code="\n".join(tests), style="asserts", setup=setup)
+            ),
             reference_solution=code,
             source=ctx.dataset,
         )
@@ -296,7 +303,9 @@ def _python_solution(row: Mapping[str, Any]) -> str | None:
 
 
 def _from_stdio(row: Mapping[str, Any], ctx: RowContext) -> Problem:
-    statement_field = next((f for f in ("question", "problem", "description") if f in row), "question")
+    statement_field = next(
+        (f for f in ("question", "problem", "description") if f in row), "question"
+    )
     statement = _text(row, statement_field)
     cases = _stdio_cases(row)
     if not cases:

@@ -30,7 +30,9 @@ def _dataset_name(path: Path) -> str:
 
 def _convert(row: Row, fmt: Format, dataset: str) -> Problem:
     if not isinstance(row.data, Mapping):
-        raise RowError(row.path, row.line, "<row>", f"expected an object, got {type(row.data).__name__}")
+        raise RowError(
+            row.path, row.line, "<row>", f"expected an object, got {type(row.data).__name__}"
+        )
     try:
         return fmt.convert(row.data, RowContext(dataset=dataset, line=row.line))
     except FieldError as exc:
@@ -61,7 +63,9 @@ def load_file(path: Path, *, skip_invalid: bool = False) -> LoadResult:
             fmt = fmt or _format_of(row)
             problem = _convert(row, fmt, dataset)
             if problem.id in seen:
-                raise RowError(path, row.line, "id", f"'{problem.id}' repeats line {seen[problem.id]}")
+                raise RowError(
+                    path, row.line, "id", f"'{problem.id}' repeats line {seen[problem.id]}"
+                )
             seen[problem.id] = row.line
             result.problems.append(problem)
         except RowError as error:

@@ -60,7 +60,9 @@ class CodeTests(_Strict):
     @model_validator(mode="after")
     def _has_a_test(self) -> CodeTests:
         if self.asserts is None and not self.stdio and not self.properties:
-            raise ValueError("a code problem needs at least one test (asserts, stdio or properties)")
+            raise ValueError(
+                "a code problem needs at least one test (asserts, stdio or properties)"
+            )
         return self
 
 

@@ -20,7 +20,7 @@ class RowError(Exception):
 
 @dataclass(frozen=True)
 class Row:
-    """One record of a file; `line` is the JSONL line, the JSON array index + 1 or the Parquet row + 1."""
+    """One record of a file; `line` is the JSONL line, or the JSON / Parquet row counted from 1."""
 
     path: Path
     line: int
@@ -28,7 +28,7 @@ class Row:
 
 
 def read_rows(path: Path) -> Iterator[Row | RowError]:
-    """Yield the rows of `path`; a JSONL line that is not JSON comes as a `RowError`, not a raise."""
+    """Yield the rows of `path`; a JSONL line that is not JSON comes as a `RowError`."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         yield from _parquet_rows(path)
