@@ -1,0 +1,98 @@
+"""The labelled answer pairs: no false positive, and at least math-verify's accuracy."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from math_verify import parse, verify
+from pydantic import BaseModel, ConfigDict
+
+from verifiers.math import WorkerPool, verify_answers
+
+PAIRS = Path(__file__).parent / "data" / "answer_pairs.jsonl"
+
+KINDS = {
+    "integer", "fraction", "decimal", "radical", "constant", "algebra", "equation", "set",
+    "interval", "tuple", "matrix", "complex", "degrees", "units", "choice", "text", "mixed",
+    "scientific", "log", "trig", "factorial", "large", "regression",
+}  # fmt: skip
+
+
+class LabelledPair(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: str
+    gold: str
+    answer: str
+    equivalent: bool
+    note: str = ""  # where the case comes from, e.g. "math-verify#14"
+
+
+def load_pairs() -> list[LabelledPair]:
+    lines = PAIRS.read_text(encoding="utf-8").splitlines()
+    return [LabelledPair.model_validate(json.loads(line)) for line in lines if line.strip()]
+
+
+def _delimited(text: str) -> str:
+    """math-verify reads LaTeX only inside math delimiters: wrap bare answers in `$...$`."""
+    if "$" in text or "\\boxed" in text or "\\(" in text or "\\[" in text:
+        return text
+    return f"${text}$"
+
+
+def math_verify_equivalent(gold: str, answer: str) -> bool:
+    """math-verify's verdict, in this process, called as its README shows."""
+    return bool(verify(parse(_delimited(gold)), parse(_delimited(answer))))
+
+
+def test_the_set_covers_every_kind_with_near_misses() -> None:
+    pairs = load_pairs()
+    assert len(pairs) >= 150
+    by_kind = Counter((pair.kind, pair.equivalent) for pair in pairs)
+    assert {pair.kind for pair in pairs} == KINDS
+    for kind in KINDS - {"regression"}:
+        assert by_kind[(kind, True)] >= 1, f"{kind}: no equivalent pair"
+        assert by_kind[(kind, False)] >= 1, f"{kind}: no near miss"
+
+
+def test_no_false_positive_and_at_least_math_verify_accuracy(answers_pool: WorkerPool) -> None:
+    pairs = load_pairs()
+    verdicts = verify_answers([(pair.gold, pair.answer) for pair in pairs], answers_pool)
+    ours = [verdict.passed for verdict in verdicts]
+    theirs = [math_verify_equivalent(pair.gold, pair.answer) for pair in pairs]
+
+    false_positives = [
+        p.id for p, mine in zip(pairs, ours, strict=True) if mine and not p.equivalent
+    ]
+    assert false_positives == []
+    our_correct = sum(mine == p.equivalent for p, mine in zip(pairs, ours, strict=True))
+    their_correct = sum(other == p.equivalent for p, other in zip(pairs, theirs, strict=True))
+    assert our_correct >= their_correct, f"ours {our_correct}, math-verify {their_correct}"
+
+
+def test_every_math_verify_regression_is_rejected(answers_pool: WorkerPool) -> None:
+    regressions = [p for p in load_pairs() if "math-verify#" in p.note and not p.equivalent]
+    assert len(regressions) >= 15
+    verdicts = verify_answers([(p.gold, p.answer) for p in regressions], answers_pool)
+    accepted = [p.id for p, v in zip(regressions, verdicts, strict=True) if v.passed]
+    assert accepted == []
+
+
+def test_a_refused_pair_says_why(answers_pool: WorkerPool) -> None:
+    verdict = verify_answers([("1", "1, 2, \\ldots, n")], answers_pool)[0]
+    assert verdict.status == "fail"
+    assert verdict.evidence[0].outcome == "undecided"
+    assert "elided" in verdict.evidence[0].reason
+
+
+def test_gold_answers_are_parsed_once_per_worker() -> None:
+    from verifiers.math.tasks import compare, read_gold
+
+    read_gold.cache_clear()
+    assert compare("\\frac{1}{2}", "0.5").decision == "equivalent"
+    assert compare("\\frac{1}{2}", "1/3").decision == "different"
+    info = read_gold.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
