@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from factory.problems_cli import problems_app
+from factory.sandbox_cli import sandbox_app
 from factory.verify_cli import verify_app
 
 app = typer.Typer(
@@ -14,4 +15,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(problems_app, name="problems")
+app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(verify_app, name="verify")

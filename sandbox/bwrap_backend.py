@@ -1,0 +1,167 @@
+"""Bubblewrap backend: namespaces and rlimits with no daemon, the default where Docker is absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from sandbox.base import Sandbox
+from sandbox.environment import sandbox_env
+from sandbox.errors import SandboxUnavailable
+from sandbox.model import WORKDIR, ExecRequest, ExecResult, Limits, as_bytes
+from sandbox.process import kill_session, limited, run_process
+
+SANDBOX_UID = 10001
+# When we are root, bwrap itself runs as nobody: the sandbox then maps to an unprivileged host
+# user, so RLIMIT_NPROC applies and nothing inside acts as host root if a namespace leaks.
+NOBODY = 65534
+_PASSWD = f"sandbox:x:{SANDBOX_UID}:{SANDBOX_UID}:sandbox:{WORKDIR}:/usr/sbin/nologin\n"
+_GROUP = f"sandbox:x:{SANDBOX_UID}:\n"
+# Of /etc the runtime needs only the dynamic linker's cache and Debian's alternatives symlinks.
+_ETC = ("/etc/ld.so.cache", "/etc/alternatives")
+_ROOT_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
+class BwrapSandbox(Sandbox):
+    """A fresh set of namespaces per run; the whole tree dies with bwrap's pid-namespace init."""
+
+    name = "bwrap"
+
+    def __init__(self) -> None:
+        found = shutil.which("bwrap")
+        if found is None:
+            raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
+        self._bwrap = found
+
+    def run(self, request: ExecRequest) -> ExecResult:
+        with _memfds(_contents(request)) as fds:
+            finished = run_process(
+                bwrap_argv(self._bwrap, request, fds),
+                as_bytes(request.stdin),
+                request.limits,
+                env={"PATH": "/usr/bin:/bin"},
+                pass_fds=list(fds.values()),
+                user=NOBODY if os.geteuid() == 0 else None,
+                stop=_kill_namespace,
+            )
+        return ExecResult(
+            exit_code=finished.exit_code,
+            stdout=finished.stdout.decode(errors="replace"),
+            stderr=finished.stderr.decode(errors="replace"),
+            timed_out=finished.timed_out,
+            # Memory is an address-space rlimit here: allocations fail, the OOM killer never runs.
+            oom_killed=False,
+            output_truncated=finished.truncated,
+            wall_seconds=finished.wall_seconds,
+            cpu_seconds=finished.cpu_seconds,
+            backend=self.name,
+        )
+
+
+def bwrap_argv(bwrap: str, request: ExecRequest, fds: dict[str, int]) -> list[str]:
+    """Every mount read-only but the size-capped tmpfs dirs; `fds` maps sandbox paths to memfds."""
+    limits = request.limits
+    argv = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--as-pid-1",
+        "--uid", str(SANDBOX_UID),
+        "--gid", str(SANDBOX_UID),
+        "--hostname", "sandbox",
+        "--ro-bind", "/usr", "/usr",
+    ]  # fmt: skip
+    for directory in _ROOT_DIRS:
+        if os.path.islink(directory):
+            argv += ["--symlink", os.readlink(directory), directory]
+        elif os.path.isdir(directory):
+            argv += ["--ro-bind", directory, directory]
+    for path in _ETC:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    for tmpfs in ("/dev/shm", "/tmp", WORKDIR):
+        argv += ["--size", str(_disk_bytes(limits)), "--tmpfs", tmpfs]
+    parents = {str(p) for path in fds for p in PurePosixPath(path).parents} - {"/", WORKDIR}
+    for parent in sorted(parents, key=lambda p: p.count("/")):
+        argv += ["--dir", parent]
+    for path, fd in fds.items():
+        argv += ["--perms", "0644", "--file", str(fd), path]
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WORKDIR, "--clearenv"]
+    for key, value in sandbox_env(request.env).items():
+        argv += ["--setenv", key, value]
+    # The limiting shell is the namespace's init and waits for the program, so the program's CPU
+    # time reaches wait4 (bwrap's own init exits unreaped); when it exits, every stray is killed.
+    return [*argv, "--", *limited(limits, request.command, nproc=True, wait=True)]
+
+
+def bwrap_works() -> bool:
+    """Installed is not enough: user namespaces may be off, so try a real (tiny) sandbox."""
+    found = shutil.which("bwrap")
+    if found is None:
+        return False
+    argv = bwrap_argv(found, ExecRequest(command=["true"]), {})
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=10,
+            env={"PATH": "/usr/bin:/bin"},
+            user=NOBODY if os.geteuid() == 0 else None,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _kill_namespace(bwrap_pid: int) -> None:
+    """SIGKILL everything in the sandbox but its init: init then reaps the program and exits, so
+    the killed run's CPU time still reaches wait4 (the kernel discards what it reaps itself)."""
+    try:
+        inits = Path(f"/proc/{bwrap_pid}/task/{bwrap_pid}/children").read_text().split()
+        namespace = os.readlink(f"/proc/{inits[0]}/ns/pid")
+    except (OSError, IndexError):
+        kill_session(bwrap_pid)
+        return
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or entry.name == inits[0]:
+            continue
+        try:
+            if os.readlink(entry / "ns" / "pid") == namespace:
+                os.kill(int(entry.name), signal.SIGKILL)
+        except OSError:
+            continue  # gone already, or not ours to inspect (then not in our namespace either)
+
+
+def _disk_bytes(limits: Limits) -> int:
+    return limits.disk_mb * 1024 * 1024
+
+
+def _contents(request: ExecRequest) -> dict[str, bytes]:
+    files = {f"{WORKDIR}/{name}": as_bytes(data) for name, data in request.files.items()}
+    return {"/etc/passwd": _PASSWD.encode(), "/etc/group": _GROUP.encode(), **files}
+
+
+@contextmanager
+def _memfds(contents: dict[str, bytes]) -> Iterator[dict[str, int]]:
+    """bwrap copies each file from an fd into the sandbox: no host directory is ever shared."""
+    fds: dict[str, int] = {}
+    try:
+        for path, data in contents.items():
+            fd = os.memfd_create(Path(path).name)
+            fds[path] = fd
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.lseek(fd, 0, os.SEEK_SET)
+        yield fds
+    finally:
+        for fd in fds.values():
+            os.close(fd)
