@@ -17,6 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from problems import RowError
 from problems.rows import read_rows
+from sandbox import BACKEND_NAMES, SandboxUnavailable, get_sandbox
+from verifiers.code.rows import CandidateRow
+from verifiers.code.verify import verify_many
 from verifiers.math import (
     AnswerPair,
     TraceInput,
@@ -26,7 +29,7 @@ from verifiers.math import (
     verify_traces,
 )
 from verifiers.math.traces import answer_equivalent, first_refuted_step, steps_checked
-from verifiers.verdict import Verdict
+from verifiers.verdict import Evidence, Verdict
 
 verify_app = typer.Typer(
     help="Verify final answers and step-by-step solutions; every parse runs in a limited worker.",
@@ -154,6 +157,64 @@ def traces(input_path: InputArg, output: OutputOpt, workers: WorkersOpt = None) 
         f"{len(items)} traces: {counts['pass']} pass, {counts['fail']} fail "
         f"({wrong} wrong answer, {refuted} with a refuted step), {counts['error']} errors; "
         f"{checked}/{total} steps checked in {time.monotonic() - started:.1f}s -> {output}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _test_row(evidence: Evidence) -> dict[str, Any]:
+    return {"kind": evidence.check, "status": evidence.outcome, **evidence.details}
+
+
+@verify_app.command("code")
+def code(
+    input_path: InputArg,
+    output: OutputOpt,
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            "-b",
+            help=f"Sandbox: {', '.join(BACKEND_NAMES)}. auto = docker if it answers, else bwrap.",
+        ),
+    ] = "auto",
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Runs at once.")] = 2,
+    examples: Annotated[
+        int,
+        typer.Option(min=0, help="Generated inputs per property-based test; 0: given tests only."),
+    ] = 100,
+) -> None:
+    """Run programs against their tests in a sandbox.
+
+    Rows are HumanEval-shaped {"id","prompt","test","entry_point","completion"} or ours
+    {"id","problem","completion"}; a completion may be a function body or a whole program.
+    """
+    rows = _read(input_path, CandidateRow)
+    try:
+        sandbox = get_sandbox(backend)
+    except (SandboxUnavailable, ValueError) as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from error
+    started = time.monotonic()
+    jobs = [(row.problem, row.program) for row in rows]
+    with sandbox, _progress(len(rows), "programs") as advance:
+        verdicts = verify_many(jobs, sandbox, workers=workers, examples=examples, on_done=advance)
+    results = [
+        {
+            "id": row.id,
+            "passed": verdict.passed,
+            "status": verdict.status,
+            "tests": [_test_row(e) for e in verdict.evidence],
+            "seconds": round(verdict.seconds, 3),
+        }
+        for row, verdict in zip(rows, verdicts, strict=True)
+    ]
+    _write(output, results)
+    counts = Counter(verdict.status for verdict in verdicts)
+    err.print(
+        f"{len(rows)} programs on {sandbox.name}: {counts['pass']} pass, {counts['fail']} fail, "
+        f"{counts['timeout']} timeouts, {counts['error']} errors "
+        f"in {time.monotonic() - started:.1f}s -> {output}",
         highlight=False,
         soft_wrap=True,
     )

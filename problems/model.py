@@ -41,14 +41,15 @@ class PropertySpec(_Strict):
 
 
 class AssertTests(_Strict):
-    """Test code run in the same program as the candidate.
+    """Test code that calls the candidate's entry point.
 
     `style="check"`: `code` defines `check(candidate)`, called with the entry point (HumanEval).
     `style="asserts"`: `code` is top-level asserts calling the entry point by name (MBPP).
+    `style="pytest"`: `code` defines `test_*` functions calling the entry point by name.
     """
 
     code: NonEmpty
-    style: Literal["check", "asserts"]
+    style: Literal["check", "asserts", "pytest"]
     setup: str = ""
 
 
@@ -56,6 +57,11 @@ class CodeTests(_Strict):
     asserts: AssertTests | None = None
     stdio: list[StdioCase] = Field(default_factory=list)
     properties: list[PropertySpec] = Field(default_factory=list)
+    # Strategy per entry-point argument for differential tests against the reference solution;
+    # when empty, the code verifier derives them from the signature's type hints.
+    input_strategies: dict[str, NonEmpty] = Field(default_factory=dict)
+    # Compare stdio outputs token by token, numbers within this relative/absolute tolerance.
+    float_tolerance: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _has_a_test(self) -> CodeTests:

@@ -1,0 +1,141 @@
+"""The code verifier on small problems: every kind of test, structured evidence, limits."""
+
+from __future__ import annotations
+
+from problems import AssertTests, CodeProblem, CodeTests, PropertySpec, StdioCase
+from sandbox import Sandbox
+from verifiers.code.verify import program_for, verify_code
+
+ADD = CodeProblem(
+    id="t/add",
+    statement="Add two integers; as a program, read two integers and print their sum.",
+    entry_point="add",
+    starter_code='def add(a: int, b: int) -> int:\n    """Return a + b."""\n',
+    tests=CodeTests(
+        asserts=AssertTests(
+            style="check",
+            code="def check(candidate):\n"
+            "    assert candidate(1, 2) == 3\n"
+            "    assert candidate(-5, 5) == 0\n"
+            "    assert candidate(10, 0) == 10\n",
+        ),
+        stdio=[StdioCase(input="1 2\n", output="3\n"), StdioCase(input="4 4\n", output="8\n")],
+        properties=[
+            PropertySpec(
+                name="commutes",
+                code="def prop(candidate, a, b):\n    assert candidate(a, b) == candidate(b, a)\n",
+                strategies={"a": "st.integers(-9, 9)", "b": "st.integers(-9, 9)"},
+            )
+        ],
+    ),
+    reference_solution="def add(a: int, b: int) -> int:\n    return a + b\n\n"
+    "if __name__ == '__main__':\n    print(add(*map(int, input().split())))\n",
+)
+RIGHT = ADD.reference_solution or ""
+
+
+def test_right_program_passes_every_kind_of_test(sandbox: Sandbox) -> None:
+    verdict = verify_code(ADD, RIGHT, sandbox)
+    assert verdict.status == "pass", verdict.evidence
+    kinds = [(e.check, e.outcome) for e in verdict.evidence]
+    assert kinds == [
+        ("assert", "passed"),
+        ("assert", "passed"),
+        ("assert", "passed"),
+        ("property", "passed"),
+        ("differential", "passed"),
+        ("stdio", "passed"),
+        ("stdio", "passed"),
+    ]
+
+
+def test_failing_assert_names_input_expected_and_actual(sandbox: Sandbox) -> None:
+    wrong = RIGHT.replace("return a + b", "return a + b if a >= 0 else a - b")
+    verdict = verify_code(ADD, wrong, sandbox)
+    assert verdict.status == "fail"
+    failed = next(e for e in verdict.evidence if e.outcome == "failed")
+    assert failed.check == "assert" and failed.details["name"] == "assert 2"
+    assert failed.details["source"] == "assert candidate(-5, 5) == 0"
+    assert failed.details["input"] == "-5, 5"
+    assert failed.details["actual"] == "-10"
+    assert "expected: 0" in failed.reason and "actual:   -10" in failed.reason
+    assert verdict.evidence[-3].details["name"] == "generated inputs"
+    assert verdict.evidence[-3].outcome == "skipped"
+
+
+def test_generated_inputs_catch_what_the_given_tests_miss(sandbox: Sandbox) -> None:
+    wrong = RIGHT.replace("return a + b", "return a + b if a < 50 else a - b")
+    verdict = verify_code(ADD, wrong, sandbox)
+    assert verdict.status == "fail"
+    given = [e.outcome for e in verdict.evidence if e.check in ("assert", "stdio")]
+    assert given == ["passed"] * 5
+    assert [e.outcome for e in verdict.evidence if e.check == "property"] == ["passed"]
+    (differential,) = [e for e in verdict.evidence if e.check == "differential"]
+    assert differential.outcome == "failed"
+    assert differential.reason.startswith("counterexample: a=50, b=")
+
+
+def test_stdio_failure_shows_the_case(sandbox: Sandbox) -> None:
+    wrong = RIGHT.replace("print(add(", "print(1 + add(")
+    verdict = verify_code(ADD, wrong, sandbox)
+    stdio = [e for e in verdict.evidence if e.check == "stdio"]
+    assert [e.outcome for e in stdio] == ["failed", "failed"]
+    assert stdio[0].details["input"] == "1 2\n"
+    assert (stdio[0].details["expected"], stdio[0].details["actual"]) == ("3\n", "4\n")
+    assert verdict.status == "fail"
+
+
+def test_stdio_ignores_line_endings_and_trailing_space_and_honours_tolerance(
+    sandbox: Sandbox,
+) -> None:
+    problem = CodeProblem(
+        id="t/avg",
+        statement="Print the mean of the integers on stdin.",
+        tests=CodeTests(
+            stdio=[
+                StdioCase(input="1 2\n", output="1.5\n"),
+                StdioCase(input="1 1 2", output="1.3333"),
+            ],
+            float_tolerance=1e-3,
+        ),
+    )
+    program = "xs = list(map(int, input().split()))\nprint(sum(xs) / len(xs), end='  \\r\\n\\n')\n"
+    verdict = verify_code(problem, program, sandbox)
+    assert verdict.status == "pass", verdict.evidence
+    strict = problem.model_copy(
+        update={"tests": problem.tests.model_copy(update={"float_tolerance": None})}
+    )
+    assert verify_code(strict, program, sandbox).status == "fail"
+
+
+def test_a_hanging_test_times_out_alone(sandbox: Sandbox) -> None:
+    hangs = RIGHT.replace("return a + b", "while a == 10: pass\n    return a + b")
+    verdict = verify_code(ADD, hangs, sandbox, test_timeout=1.0)
+    outcomes = [(e.details["name"], e.outcome) for e in verdict.evidence if e.check == "assert"]
+    assert outcomes == [("assert 1", "passed"), ("assert 2", "passed"), ("assert 3", "timeout")]
+    assert verdict.status == "timeout"
+
+
+def test_pytest_style_and_mbpp_style_tests(sandbox: Sandbox) -> None:
+    pytest_code = "def test_one():\n    assert add(1, 1) == 2\n\n"
+    pytest_code += "def test_two():\n    assert add(-1, -1) == -2\n"
+    for tests in [
+        AssertTests(style="pytest", code=pytest_code),
+        AssertTests(style="asserts", code="assert add(1, 1) == 2\nassert add(2, 2) == 4\n"),
+    ]:
+        problem = CodeProblem(
+            id=f"t/{tests.style}",
+            statement="Add.",
+            entry_point="add",
+            tests=CodeTests(asserts=tests),
+        )
+        good = verify_code(problem, RIGHT, sandbox)
+        bad = verify_code(problem, RIGHT.replace("a + b", "a * b"), sandbox)
+        assert good.status == "pass" and len(good.evidence) == 2, good.evidence
+        assert bad.status == "fail"
+
+
+def test_humaneval_body_completion_is_joined_to_the_prompt() -> None:
+    body = "    return a + b\n"
+    assert program_for(ADD, body) == (ADD.starter_code or "") + body
+    assert program_for(ADD, RIGHT) == RIGHT

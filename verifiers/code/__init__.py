@@ -1,0 +1,1 @@
+"""Code verifier: a candidate program against tests and properties, run in a sandbox."""

@@ -1,0 +1,594 @@
+"""Runs inside the sandbox and judges one candidate program against a problem's tests.
+
+The candidate never runs in this process: it runs in worker processes that answer calls over a
+private pipe, and this process evaluates the tests and prints the results framed by a token only
+it knows. Nothing the candidate prints, exits with or patches can forge a pass.
+
+Standalone on purpose (standard library and hypothesis only): it is copied into the sandbox.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import ctypes
+import functools
+import json
+import math
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+HARNESS_SOURCE = ""
+MAX_MESSAGE = 16 * 1024 * 1024
+MAX_TEXT = 2000
+sys.set_int_max_str_digits(0)
+
+
+# --- values across the pipe: plain data only, so a returned object cannot smuggle an __eq__ ------
+
+
+def encode(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return {"float": repr(float(value))}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, tuple):
+        return {"tuple": [encode(item) for item in value]}
+    if isinstance(value, dict):
+        return {"dict": [[encode(k), encode(v)] for k, v in value.items()]}
+    if isinstance(value, set | frozenset):
+        return {"set": [encode(item) for item in value]}
+    if isinstance(value, bytes):
+        return {"bytes": value.hex()}
+    raise TypeError(f"a {type(value).__name__} cannot be returned across the sandbox boundary")
+
+
+def decode(data: Any) -> Any:
+    if isinstance(data, list):
+        return [decode(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    (tag, payload), *_ = data.items()
+    if tag == "float":
+        return float(payload)
+    if tag == "tuple":
+        return tuple(decode(item) for item in payload)
+    if tag == "dict":
+        return {decode(k): decode(v) for k, v in payload}
+    if tag == "set":
+        return {decode(item) for item in payload}
+    return bytes.fromhex(payload)
+
+
+def short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"... [{len(text)} chars]"
+
+
+# --- the worker: loads the candidate and answers calls ------------------------------------------
+
+
+def _send(fd: int, message: dict[str, Any]) -> None:
+    data = (json.dumps(message) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def worker(request_fd: int, response_fd: int) -> None:
+    requests = os.fdopen(request_fd, "rb")
+    load = json.loads(requests.readline())
+    namespace: dict[str, Any] = {"__name__": "solution"}
+    try:
+        exec(compile(load["source"], "solution.py", "exec"), namespace)
+        function = namespace[load["entry_point"]]
+    except BaseException as exc:  # the candidate's own failure, reported as data
+        _send(response_fd, {"loaded": False, "error": _describe(exc)})
+        return
+    _send(response_fd, {"loaded": True})
+    for line in requests:
+        call = json.loads(line)
+        try:
+            result = function(*decode(call["args"]), **decode(call["kwargs"]))
+            message: dict[str, Any] = {"value": encode(result)}
+        except BaseException as exc:
+            message = {"raised": type(exc).__name__, "error": _describe(exc)}
+        _send(response_fd, message)
+
+
+def _describe(exc: BaseException) -> str:
+    return short("".join(traceback.format_exception(exc)))
+
+
+# --- the judge's side of a worker --------------------------------------------------------------
+
+
+class Skipped(BaseException):
+    """A test that cannot judge this candidate; neither a pass nor a fail. A BaseException, so
+    hypothesis stops at once instead of shrinking it as a failure."""
+
+
+class Mismatch(AssertionError):
+    """An equality test failed; carries both sides (as repr) so the evidence can show them."""
+
+    def __init__(self, expected: str, actual: str, context: str = "") -> None:
+        self.expected, self.actual = expected, actual
+        lines = [context] if context else []
+        super().__init__(
+            "\n".join([*lines, f"expected: {short(expected)}", f"actual:   {short(actual)}"])
+        )
+
+
+class OutOfTime(BaseException):
+    """The test's time is up. A BaseException, so neither test code nor hypothesis swallows it."""
+
+
+class CandidateError(Exception):
+    """The candidate could not answer a call: it raised, crashed, hung or failed to load."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+class Worker:
+    """A candidate (or reference) loaded in its own process, called like a function."""
+
+    def __init__(
+        self, source: str, entry_point: str, python: list[str], call_timeout: float
+    ) -> None:
+        self.source, self.entry_point, self.python = source, entry_point, python
+        self.call_timeout = call_timeout
+        # Workers run this text, read before any candidate ran, not a file it could rewrite.
+        self.harness = HARNESS_SOURCE
+        self.process: subprocess.Popen[bytes] | None = None
+        self.deadline = math.inf  # of the whole test; each call also has `call_timeout`
+        self.call_deadline = math.inf
+        self.calls: list[tuple[str, str]] = []  # (arguments, result) of the current test
+
+    def _start(self) -> None:
+        request_r, self._request_w = os.pipe()
+        self._response_r, response_w = os.pipe()
+        self.process = subprocess.Popen(
+            [*self.python, "-c", self.harness, "--worker", str(request_r), str(response_w)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(request_r, response_w),
+            start_new_session=True,
+        )
+        os.close(request_r)
+        os.close(response_w)
+        self._buffer = b""
+        self._write({"source": self.source, "entry_point": self.entry_point})
+        loaded = self._read()
+        if not loaded.get("loaded"):
+            self.stop()
+            raise CandidateError("error", f"the program failed to load:\n{loaded.get('error')}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            os.close(self._request_w)
+            os.close(self._response_r)
+            self.process = None
+
+    def _write(self, message: dict[str, Any]) -> None:
+        try:
+            _send(self._request_w, message)
+        except OSError as exc:
+            self.stop()
+            raise CandidateError("error", "the program exited before answering") from exc
+
+    def _read(self) -> dict[str, Any]:
+        while b"\n" not in self._buffer:
+            remaining = min(self.deadline, self.call_deadline) - time.monotonic()
+            ready, _, _ = select.select([self._response_r], [], [], max(remaining, 0))
+            if not ready:
+                self.stop()
+                raise OutOfTime("the call did not return before the test's time limit")
+            chunk = os.read(self._response_r, 65536)
+            if not chunk or len(self._buffer) > MAX_MESSAGE:
+                self.stop()
+                raise CandidateError(
+                    "error", "the program exited (or flooded) instead of answering"
+                )
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        now = time.monotonic()
+        if now >= self.deadline:
+            raise OutOfTime("the test's time limit passed before this call")
+        self.call_deadline = now + self.call_timeout
+        if self.process is None:
+            self._start()
+        try:
+            self._write({"args": encode(list(args)), "kwargs": encode(kwargs)})
+        except TypeError as exc:
+            raise CandidateError("error", f"test argument not transferable: {exc}") from exc
+        answer = self._read()
+        if "raised" in answer:
+            self.calls.append((_call_text(args, kwargs), f"raised {answer['raised']}"))
+            raised = getattr(builtins, answer["raised"], None)
+            if isinstance(raised, type) and issubclass(raised, Exception):
+                raise raised(answer["error"])  # so tests that expect e.g. ValueError still work
+            raise CandidateError("error", answer["error"])
+        value = decode(answer["value"])
+        self.calls.append((_call_text(args, kwargs), repr(value)))
+        return value
+
+
+# --- test units -------------------------------------------------------------------------------
+
+
+def _result(name: str, kind: str, status: str, **details: Any) -> dict[str, Any]:
+    return {"name": name, "kind": kind, "status": status} | {
+        key: short(value) for key, value in details.items() if value is not None
+    }
+
+
+def _last_call(candidate: Worker) -> dict[str, Any]:
+    if not candidate.calls:
+        return {}
+    arguments, result = candidate.calls[-1]
+    return {"input": arguments, "actual": result}
+
+
+def _call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    return ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+
+
+def _run_unit(
+    name: str, kind: str, candidate: Worker, timeout: float, body: Callable[[], Any]
+) -> dict[str, Any]:
+    candidate.calls = []
+    candidate.deadline = time.monotonic() + timeout
+    try:
+        body()
+        return _result(name, kind, "passed")
+    except Skipped as exc:
+        return _result(name, kind, "skipped", detail=str(exc))
+    except OutOfTime as exc:
+        return _result(name, kind, "timeout", detail=str(exc), **_last_call(candidate))
+    except CandidateError as exc:
+        return _result(name, kind, exc.status, detail=str(exc), **_last_call(candidate))
+    except AssertionError as exc:
+        details = _last_call(candidate)
+        if isinstance(exc, Mismatch):
+            details |= {"expected": exc.expected, "actual": exc.actual}
+        return _result(name, kind, "failed", detail=str(exc) or None, **details)
+    except Exception as exc:
+        tb = traceback.format_exception(exc)
+        return _result(name, kind, "error", traceback="".join(tb), **_last_call(candidate))
+    finally:
+        candidate.deadline = math.inf
+
+
+def _compare_assert(node: ast.Assert) -> tuple[ast.expr, ast.expr] | None:
+    """`assert left == right`: evaluate both sides apart so a failure can say expected vs actual."""
+    test = node.test
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        return test.left, test.comparators[0]
+    return None
+
+
+def _statement_body(
+    node: ast.stmt,
+    source: str,
+    namespace: dict[str, Any],
+    calls_candidate: Callable[[ast.AST], bool],
+) -> Callable[[], None]:
+    pair = _compare_assert(node) if isinstance(node, ast.Assert) else None
+    if pair is None:
+        code = compile(ast.Module(body=[node], type_ignores=[]), "tests.py", "exec")
+        return lambda: exec(code, namespace)
+    left, right = pair
+    if calls_candidate(right) and not calls_candidate(left):
+        left, right = right, left
+    actual_code = compile(ast.Expression(left), "tests.py", "eval")
+    expected_code = compile(ast.Expression(right), "tests.py", "eval")
+    segment = ast.get_source_segment(source, node) or "assert"
+
+    def body() -> None:
+        actual = eval(actual_code, namespace)
+        expected = eval(expected_code, namespace)
+        if not actual == expected:
+            raise Mismatch(repr(expected), repr(actual), segment)
+
+    return body
+
+
+def _assert_units(config: dict[str, Any], candidate: Worker) -> Iterator[dict[str, Any]]:
+    """Each top-level statement with an assert in it is one test; other statements are setup."""
+    tests = config["asserts"]
+    entry = config["entry_point"]
+    namespace: dict[str, Any] = {"__name__": "tests"}
+    exec(compile(config.get("starter_code") or "", "starter.py", "exec"), namespace)
+    exec(compile(tests["setup"], "setup.py", "exec"), namespace)
+    namespace[entry] = candidate
+    source = tests["code"]
+    module = ast.parse(source)
+    if tests["style"] == "check":
+        check = next(n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == "check")
+        others = [n for n in module.body if n is not check]
+        exec(compile(ast.Module(body=others, type_ignores=[]), "tests.py", "exec"), namespace)
+        namespace[check.args.args[0].arg] = candidate
+        statements = check.body
+        names = {check.args.args[0].arg, entry}
+    else:
+        statements = module.body
+        names = {entry}
+
+    def calls_candidate(tree: ast.AST) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(tree))
+
+    timeout = config["test_timeout"]
+    if tests["style"] == "pytest":
+        exec(compile(module, "tests.py", "exec"), namespace)
+        tests_found = [
+            node.name
+            for node in module.body
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test")
+        ]
+        units: list[Unit] = [(name, "test", None, namespace[name]) for name in tests_found]
+    else:
+        units = []
+        for node in statements:
+            segment = ast.get_source_segment(source, node)
+            body = _statement_body(node, source, namespace, calls_candidate)
+            is_test = any(isinstance(n, ast.Assert) for n in ast.walk(node))
+            name = f"assert {sum(u[0] is not None for u in units) + 1}" if is_test else None
+            units.append((name, "assert", segment, body))
+    yield from _until_timeout(units, candidate, timeout)
+
+
+# (test name, or None for a setup statement; kind; source shown in evidence; body)
+Unit = tuple[str | None, str, str | None, Callable[[], Any]]
+
+
+def _until_timeout(
+    units: list[Unit], candidate: Worker, timeout: float
+) -> Iterator[dict[str, Any]]:
+    """Run the units in order; after one times out the rest are skipped, since a hang tends to
+    repeat and each would cost the whole limit. A setup statement is reported only if it fails."""
+    timed_out = False
+    for name, kind, segment, body in units:
+        if timed_out:
+            if name is not None:
+                detail = "not run: an earlier test timed out"
+                yield _result(name, kind, "skipped", detail=detail, source=segment)
+            continue
+        unit = _run_unit(name or "setup", kind, candidate, timeout, body)
+        timed_out = unit["status"] == "timeout"
+        if name is not None or unit["status"] != "passed":
+            yield unit | ({"source": short(segment)} if segment else {})
+
+
+# --- stdin / stdout cases -----------------------------------------------------------------------
+
+
+def _normalize(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _same_output(actual: str, expected: str, tolerance: float | None) -> bool:
+    got, want = _normalize(actual), _normalize(expected)
+    if tolerance is None or len(got) != len(want):
+        return got == want
+    for got_line, want_line in zip(got, want, strict=True):
+        got_tokens, want_tokens = got_line.split(), want_line.split()
+        if len(got_tokens) != len(want_tokens):
+            return False
+        for a, b in zip(got_tokens, want_tokens, strict=True):
+            if a == b:
+                continue
+            try:
+                if not math.isclose(float(a), float(b), rel_tol=tolerance, abs_tol=tolerance):
+                    return False
+            except ValueError:
+                return False
+    return True
+
+
+def _run_program(config: dict[str, Any], stdin: str) -> tuple[str, str, str]:
+    """Run the candidate as a whole program; returns (status, stdout, stderr)."""
+    process = subprocess.Popen(
+        [*config["python"], "-c", config["source"]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(stdin.encode(), timeout=config["test_timeout"])
+        status = "ran" if process.returncode == 0 else f"exit code {process.returncode}"
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+        status = "timeout"
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return status, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def _stdio_units(config: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    timed_out = False
+    for number, case in enumerate(config["stdio"], start=1):
+        name = f"stdio {number}"
+        if timed_out:
+            yield _result(name, "stdio", "skipped", detail="not run: an earlier case timed out")
+            continue
+        status, out, err = _run_program(config, case["input"])
+        details = {"input": case["input"], "expected": case["output"], "actual": out}
+        if status == "timeout":
+            timed_out = True
+            yield _result(name, "stdio", "timeout", **details)
+        elif status != "ran":
+            yield _result(
+                name, "stdio", "error", detail=status, traceback=err[-MAX_TEXT:], **details
+            )
+        elif _same_output(out, case["output"], config.get("float_tolerance")):
+            yield _result(name, "stdio", "passed")
+        else:
+            yield _result(name, "stdio", "failed", **details)
+
+
+# --- property-based tests ----------------------------------------------------------------------
+
+
+def _hypothesis_run(
+    strategies: dict[str, str], examples: int, check: Callable[..., None]
+) -> Callable[[], None]:
+    """A test body that runs `check(**drawn)` on hypothesis draws and names the minimal failure."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import Unsatisfiable
+
+    drawn = {name: eval(expression, {"st": st}) for name, expression in strategies.items()}
+    failing: dict[str, Any] = {}
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(**drawn)
+    def run(**kwargs: Any) -> None:
+        try:
+            check(**kwargs)
+        except (AssertionError, CandidateError):
+            failing.clear()
+            failing.update(kwargs)
+            raise
+
+    def body() -> None:
+        try:
+            run()
+        except Unsatisfiable as exc:
+            raise Skipped("the reference rejected every generated input") from exc
+        except (AssertionError, CandidateError) as exc:
+            shown = ", ".join(f"{k}={short(repr(v))}" for k, v in failing.items())
+            detail = f"counterexample: {shown}\n{exc}"
+            if isinstance(exc, CandidateError):
+                raise CandidateError(exc.status, detail) from exc
+            if isinstance(exc, Mismatch):
+                raise Mismatch(exc.expected, exc.actual, f"counterexample: {shown}") from exc
+            raise AssertionError(detail) from exc
+
+    return body
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (a != a and b != b)
+    if isinstance(a, list | tuple) and type(a) is type(b):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def _property_units(config: dict[str, Any], candidate: Worker) -> Iterator[dict[str, Any]]:
+    # Properties draw many examples, so they get several tests' worth of time.
+    timeout = config["test_timeout"] * 10
+    examples = config["examples"]
+    for spec in config["properties"]:
+        namespace: dict[str, Any] = {"__name__": "properties"}
+        exec(compile(spec["code"], f"{spec['name']}.py", "exec"), namespace)
+        prop = namespace["prop"]
+        body = _hypothesis_run(spec["strategies"], examples, functools.partial(prop, candidate))
+        yield _run_unit(spec["name"], "property", candidate, timeout, body)
+    strategies = config.get("input_strategies")
+    if not (config.get("reference") and strategies):
+        return
+    from hypothesis import assume
+
+    reference = Worker(
+        config["reference"], config["entry_point"], config["python"], config["test_timeout"]
+    )
+
+    def agree(**kwargs: Any) -> None:
+        try:
+            expected = reference(**kwargs)
+        except OutOfTime as exc:
+            raise Skipped("the reference solution is too slow on generated inputs") from exc
+        except Exception:
+            assume(False)  # the reference rejects this input: outside the problem's domain
+        actual = candidate(**kwargs)
+        if not _equal(actual, expected):
+            raise Mismatch(repr(expected), repr(actual))
+
+    body = _hypothesis_run(strategies, examples, agree)
+    yield _run_unit("differential vs reference", "differential", candidate, timeout, body)
+    reference.stop()
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def _private() -> None:
+    """Make this process non-dumpable: same-uid workers then cannot ptrace it or open its fds."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+
+
+def judge(config: dict[str, Any]) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
+    if config.get("asserts") or config.get("properties") or config.get("input_strategies"):
+        candidate = Worker(
+            config["source"], config["entry_point"], config["python"], config["test_timeout"]
+        )
+        try:
+            if config.get("asserts"):
+                results += _assert_units(config, candidate)
+            generated = config.get("properties") or config.get("input_strategies")
+            if generated and config["examples"] and all(r["status"] == "passed" for r in results):
+                results += _property_units(config, candidate)
+            elif generated and config["examples"]:
+                # Generated inputs hunt for bugs the given tests miss; this one has been found.
+                detail = "not run: a given test already failed"
+                results.append(_result("generated inputs", "property", "skipped", detail=detail))
+        finally:
+            candidate.stop()
+    results += _stdio_units(config)
+    return results
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:
+        worker(int(sys.argv[2]), int(sys.argv[3]))
+        return
+    global HARNESS_SOURCE
+    with open(__file__, encoding="utf-8") as own_source:
+        HARNESS_SOURCE = own_source.read()
+    _private()
+    config = json.loads(sys.stdin.read())
+    token = config.pop("token")
+    config["python"] = [sys.executable, "-I"]
+    try:
+        report: dict[str, Any] = {"tests": judge(config)}
+    except Exception as exc:  # a broken test suite is the problem's fault: say so, don't pass
+        report = {"tests": [], "harness_error": "".join(traceback.format_exception(exc))}
+    sys.stdout.write(f"{token}{json.dumps(report)}{token}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Judge a candidate program: all of a problem's tests in one sandbox run, a `Verdict` out."""
+
+from __future__ import annotations
+
+import ast
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from importlib.resources import files
+from typing import Any
+
+from problems import CodeProblem
+from sandbox import ExecRequest, Limits, Sandbox
+from verifiers.code.strategies import signature_strategies
+from verifiers.verdict import Evidence, Verdict
+
+NAME = "code"
+VERSION = "0.1.0"
+HARNESS = (files("verifiers.code") / "harness.py").read_text(encoding="utf-8")
+# CPython 3.11's ast.parse is not thread-safe ("AST constructor recursion depth mismatch"), and
+# verify_many calls verify_code from threads.
+_AST_LOCK = threading.Lock()
+_DETAIL_FIELDS = ("name", "input", "expected", "actual", "detail", "traceback", "source")
+
+
+def program_for(problem: CodeProblem, completion: str) -> str:
+    """The whole program to judge: `completion` itself if it defines the entry point, else the
+    starter code followed by it (a HumanEval-style body)."""
+    if problem.entry_point is None or not problem.starter_code:
+        return completion
+    try:
+        defined = {
+            node.name
+            for node in ast.parse(completion).body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+    except SyntaxError:
+        defined = set()
+    return completion if problem.entry_point in defined else problem.starter_code + completion
+
+
+def harness_input(
+    problem: CodeProblem, program: str, token: str, test_timeout: float, examples: int
+) -> dict[str, Any]:
+    tests = problem.tests
+    strategies = dict(tests.input_strategies)
+    if not strategies and problem.reference_solution and problem.entry_point:
+        signature = problem.starter_code or problem.reference_solution
+        strategies = signature_strategies(signature, problem.entry_point)
+    return {
+        "token": token,
+        "source": program,
+        "entry_point": problem.entry_point,
+        "starter_code": problem.starter_code,
+        "asserts": tests.asserts.model_dump() if tests.asserts else None,
+        "stdio": [case.model_dump() for case in tests.stdio],
+        "float_tolerance": tests.float_tolerance,
+        "properties": [spec.model_dump() for spec in tests.properties],
+        "reference": problem.reference_solution,
+        "input_strategies": strategies,
+        "test_timeout": test_timeout,
+        "examples": examples,
+    }
+
+
+def _wall_limit(problem: CodeProblem, test_timeout: float) -> float:
+    """Enough for every test to use its whole limit; the harness enforces the per-test limits."""
+    tests = problem.tests
+    statements = len(ast.parse(tests.asserts.code).body) * 4 if tests.asserts else 0
+    hypothesis_units = len(tests.properties) + 1
+    units = statements + len(tests.stdio) + 10 * hypothesis_units
+    return min(30 + units * test_timeout, 3600)
+
+
+def _report(stdout: str, token: str) -> dict[str, Any] | None:
+    """The harness's report, trusted only inside the token frame the candidate cannot know."""
+    parts = stdout.split(token)
+    if len(parts) != 3:
+        return None
+    report: dict[str, Any] = json.loads(parts[1])
+    return report
+
+
+def _evidence(tests: list[dict[str, Any]]) -> list[Evidence]:
+    return [
+        Evidence(
+            check=test["kind"],
+            outcome=test["status"],
+            index=index,
+            reason=test.get("detail", ""),
+            details={key: test[key] for key in _DETAIL_FIELDS if key in test},
+        )
+        for index, test in enumerate(tests)
+    ]
+
+
+def _status(tests: list[dict[str, Any]]) -> str:
+    statuses = {test["status"] for test in tests}
+    if statuses & {"failed", "error"}:
+        return "fail"
+    if "timeout" in statuses:
+        return "timeout"
+    return "pass" if "passed" in statuses else "fail"
+
+
+def verify_code(
+    problem: CodeProblem,
+    program: str,
+    sandbox: Sandbox,
+    *,
+    test_timeout: float = 3.0,
+    examples: int = 100,
+) -> Verdict:
+    """Run every test of `problem` against `program` in one sandbox execution.
+
+    `examples` is how many generated inputs each property-based test draws; 0 runs only the
+    given tests."""
+    started = time.perf_counter()
+    token = secrets.token_hex(16)
+    with _AST_LOCK:
+        wall = _wall_limit(problem, test_timeout)
+        stdin = json.dumps(harness_input(problem, program, token, test_timeout, examples))
+    result = sandbox.run(
+        ExecRequest(
+            command=["python3", "harness.py"],
+            files={"harness.py": HARNESS},
+            stdin=stdin,
+            limits=Limits(
+                timeout_seconds=wall, cpu_seconds=int(wall) + 1, memory_mb=1024, pids=128
+            ),
+        )
+    )
+    seconds = time.perf_counter() - started
+    report = _report(result.stdout, token)
+    if report is None:
+        # No framed report: the run was killed, or the candidate took the judge down with it.
+        ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
+        evidence = Evidence(
+            check="harness",
+            outcome="no-report",
+            reason=f"the run {ended} before the judge reported; nothing counts as passed",
+            details={"stderr": result.stderr[-2000:], "backend": result.backend},
+        )
+        status = "timeout" if result.timed_out else "fail"
+        return Verdict(
+            status=status, verifier=NAME, version=VERSION, evidence=[evidence], seconds=seconds
+        )
+    if report.get("harness_error"):
+        evidence = Evidence(
+            check="harness",
+            outcome="error",
+            reason="the problem's tests are broken",
+            details={"traceback": report["harness_error"][-2000:]},
+        )
+        return Verdict(
+            status="error", verifier=NAME, version=VERSION, evidence=[evidence], seconds=seconds
+        )
+    tests = report["tests"]
+    return Verdict(
+        status=_status(tests),
+        verifier=NAME,
+        version=VERSION,
+        evidence=_evidence(tests),
+        seconds=seconds,
+    )
+
+
+def verify_many(
+    jobs: Sequence[tuple[CodeProblem, str]],
+    sandbox: Sandbox,
+    *,
+    workers: int = 2,
+    examples: int = 100,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Verdict]:
+    """Judge (problem, program) pairs, `workers` sandbox runs at a time; verdicts in input order.
+    `on_done(position)` is called as each finishes, for progress bars."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(verify_code, problem, program, sandbox, examples=examples): position
+            for position, (problem, program) in enumerate(jobs)
+        }
+        for future in as_completed(futures):
+            if on_done is not None:
+                on_done(futures[future])
+        return [future.result() for future in futures]
