@@ -148,10 +148,10 @@ class _Host:
         """What changed on the host since the last call."""
         connections, self._connections = self._connections, 0
         deadline = time.monotonic() + _STRAY_GRACE_SECONDS
-        strays = _processes_with(self.bait.marker + "-daemon")
+        strays = processes_with(self.bait.marker + "-daemon")
         while strays and time.monotonic() < deadline:
             time.sleep(0.05)
-            strays = _processes_with(self.bait.marker + "-daemon")
+            strays = processes_with(self.bait.marker + "-daemon")
         return Evidence(
             connections=connections,
             victim_alive=self._victim.poll() is None,
@@ -210,7 +210,8 @@ def _resolve(name: str) -> str:
         return name
 
 
-def _processes_with(marker: str) -> list[int]:
+def processes_with(marker: str) -> list[int]:
+    """Host pids whose command line contains `marker`: what a run may have left behind."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():

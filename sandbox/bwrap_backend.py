@@ -49,18 +49,7 @@ class BwrapSandbox(Sandbox):
                 user=NOBODY if os.geteuid() == 0 else None,
                 stop=_kill_namespace,
             )
-        return ExecResult(
-            exit_code=finished.exit_code,
-            stdout=finished.stdout.decode(errors="replace"),
-            stderr=finished.stderr.decode(errors="replace"),
-            timed_out=finished.timed_out,
-            # Memory is an address-space rlimit here: allocations fail, the OOM killer never runs.
-            oom_killed=False,
-            output_truncated=finished.truncated,
-            wall_seconds=finished.wall_seconds,
-            cpu_seconds=finished.cpu_seconds,
-            backend=self.name,
-        )
+        return finished.result(self.name)
 
 
 def bwrap_argv(bwrap: str, request: ExecRequest, fds: dict[str, int]) -> list[str]:

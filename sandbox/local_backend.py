@@ -40,14 +40,4 @@ class UnsafeLocalSandbox(Sandbox):
                 env={**sandbox_env(request.env, home=workdir), "TMPDIR": workdir},
                 cwd=workdir,
             )
-        return ExecResult(
-            exit_code=finished.exit_code,
-            stdout=finished.stdout.decode(errors="replace"),
-            stderr=finished.stderr.decode(errors="replace"),
-            timed_out=finished.timed_out,
-            oom_killed=False,
-            output_truncated=finished.truncated,
-            wall_seconds=finished.wall_seconds,
-            cpu_seconds=finished.cpu_seconds,
-            backend=self.name,
-        )
+        return finished.result(self.name)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sandbox.model import Limits
+from sandbox.model import ExecResult, Limits
 from sandbox.streams import STDERR, STDOUT, Capture, Feed, Outcome, pump
 
 # How long a stopped run may take to exit before its whole session is killed instead.
@@ -29,6 +29,21 @@ class Finished:
     truncated: bool
     wall_seconds: float
     cpu_seconds: float
+
+    def result(self, backend: str) -> ExecResult:
+        """As an ExecResult; never OOM-killed, since these backends bound memory by rlimit and
+        an allocation fails inside the program instead."""
+        return ExecResult(
+            exit_code=self.exit_code,
+            stdout=self.stdout.decode(errors="replace"),
+            stderr=self.stderr.decode(errors="replace"),
+            timed_out=self.timed_out,
+            oom_killed=False,
+            output_truncated=self.truncated,
+            wall_seconds=self.wall_seconds,
+            cpu_seconds=self.cpu_seconds,
+            backend=backend,
+        )
 
 
 def limited(limits: Limits, command: Sequence[str], *, nproc: bool, wait: bool) -> list[str]:

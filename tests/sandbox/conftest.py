@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+
+from sandbox.audit import processes_with
 
 ProcessesWith = Callable[[str], list[int]]
 
@@ -14,16 +15,3 @@ ProcessesWith = Callable[[str], list[int]]
 def host_processes() -> ProcessesWith:
     """`processes_with`, for tests that check what a run left on the host."""
     return processes_with
-
-
-def processes_with(marker: str) -> list[int]:
-    """Host pids whose command line contains `marker`: what a run may have left behind."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
