@@ -2,7 +2,8 @@
 
 The candidate never runs in this process: it runs in worker processes that answer calls over a
 private pipe, and this process evaluates the tests and prints the results framed by a token only
-it knows. Nothing the candidate prints, exits with or patches can forge a pass.
+it knows. Nothing the candidate prints, exits with or patches can forge a pass. Workers are forked
+from a zygote made before the judge reads its input, so none holds the token or the tests.
 
 Standalone on purpose (standard library and hypothesis only): it is copied into the sandbox.
 """
@@ -19,6 +20,7 @@ import math
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,7 +28,6 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-HARNESS_SOURCE = ""
 MAX_MESSAGE = 16 * 1024 * 1024
 MAX_TEXT = 2000
 sys.set_int_max_str_digits(0)
@@ -109,6 +110,58 @@ def _describe(exc: BaseException) -> str:
     return short("".join(traceback.format_exception(exc)))
 
 
+def zygote(channel: socket.socket) -> None:
+    """Fork a worker per request and hand its pipes back. Forked before the judge reads anything,
+    so its children start clean, and a worker costs a fork rather than a Python start."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    while channel.recv(1):
+        request_r, request_w = os.pipe()
+        response_r, response_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            channel.close()
+            os.close(request_w)
+            os.close(response_r)
+            os.setsid()
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            try:
+                worker(request_r, response_w)
+            finally:
+                os._exit(0)
+        os.close(request_r)
+        os.close(response_w)
+        socket.send_fds(channel, [str(pid).encode()], [request_w, response_r])
+        os.close(request_w)
+        os.close(response_r)
+
+
+class Zygote:
+    """The judge's handle on the zygote process."""
+
+    def __init__(self) -> None:
+        self.channel, theirs = socket.socketpair()
+        if os.fork() == 0:
+            self.channel.close()
+            try:
+                zygote(theirs)
+            finally:
+                os._exit(0)
+        theirs.close()
+
+    def spawn(self) -> tuple[int, int, int]:
+        """A new worker: (pid, request fd to write, response fd to read)."""
+        try:
+            self.channel.send(b"w")
+            data, fds, _, _ = socket.recv_fds(self.channel, 32, 2)
+        except OSError as exc:
+            raise CandidateError("error", "no worker could be started") from exc
+        if len(fds) != 2:
+            raise CandidateError("error", "no worker could be started")
+        return int(data), fds[0], fds[1]
+
+
 # --- the judge's side of a worker --------------------------------------------------------------
 
 
@@ -143,31 +196,16 @@ class CandidateError(Exception):
 class Worker:
     """A candidate (or reference) loaded in its own process, called like a function."""
 
-    def __init__(
-        self, source: str, entry_point: str, python: list[str], call_timeout: float
-    ) -> None:
-        self.source, self.entry_point, self.python = source, entry_point, python
+    def __init__(self, source: str, entry_point: str, zygote: Zygote, call_timeout: float) -> None:
+        self.source, self.entry_point, self.zygote = source, entry_point, zygote
         self.call_timeout = call_timeout
-        # Workers run this text, read before any candidate ran, not a file it could rewrite.
-        self.harness = HARNESS_SOURCE
-        self.process: subprocess.Popen[bytes] | None = None
+        self.pid: int | None = None
         self.deadline = math.inf  # of the whole test; each call also has `call_timeout`
         self.call_deadline = math.inf
         self.calls: list[tuple[str, str]] = []  # (arguments, result) of the current test
 
     def _start(self) -> None:
-        request_r, self._request_w = os.pipe()
-        self._response_r, response_w = os.pipe()
-        self.process = subprocess.Popen(
-            [*self.python, "-c", self.harness, "--worker", str(request_r), str(response_w)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(request_r, response_w),
-            start_new_session=True,
-        )
-        os.close(request_r)
-        os.close(response_w)
+        self.pid, self._request_w, self._response_r = self.zygote.spawn()
         self._buffer = b""
         self._write({"source": self.source, "entry_point": self.entry_point})
         loaded = self._read()
@@ -176,13 +214,12 @@ class Worker:
             raise CandidateError("error", f"the program failed to load:\n{loaded.get('error')}")
 
     def stop(self) -> None:
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)  # the worker leads its own session
             os.close(self._request_w)
             os.close(self._response_r)
-            self.process = None
+            self.pid = None
 
     def _write(self, message: dict[str, Any]) -> None:
         try:
@@ -214,7 +251,7 @@ class Worker:
         if now >= self.deadline:
             raise OutOfTime("the test's time limit passed before this call")
         self.call_deadline = now + self.call_timeout
-        if self.process is None:
+        if self.pid is None:
             self._start()
         try:
             self._write({"args": encode(list(args)), "kwargs": encode(kwargs)})
@@ -522,7 +559,7 @@ def _property_units(config: dict[str, Any], candidate: Worker) -> Iterator[dict[
     from hypothesis import assume
 
     reference = Worker(
-        config["reference"], config["entry_point"], config["python"], config["test_timeout"]
+        config["reference"], config["entry_point"], candidate.zygote, config["test_timeout"]
     )
 
     def agree(**kwargs: Any) -> None:
@@ -550,12 +587,10 @@ def _private() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
 
 
-def judge(config: dict[str, Any]) -> list[dict[str, Any]]:
+def judge(config: dict[str, Any], zygote: Zygote) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     if config.get("asserts") or config.get("properties") or config.get("input_strategies"):
-        candidate = Worker(
-            config["source"], config["entry_point"], config["python"], config["test_timeout"]
-        )
+        candidate = Worker(config["source"], config["entry_point"], zygote, config["test_timeout"])
         try:
             if config.get("asserts"):
                 results += _assert_units(config, candidate)
@@ -573,18 +608,13 @@ def judge(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--worker"]:
-        worker(int(sys.argv[2]), int(sys.argv[3]))
-        return
-    global HARNESS_SOURCE
-    with open(__file__, encoding="utf-8") as own_source:
-        HARNESS_SOURCE = own_source.read()
-    _private()
+    _private()  # before the fork, so the zygote and every worker are non-dumpable too
+    zygote = Zygote()
     config = json.loads(sys.stdin.read())
     token = config.pop("token")
     config["python"] = [sys.executable, "-I"]
     try:
-        report: dict[str, Any] = {"tests": judge(config)}
+        report: dict[str, Any] = {"tests": judge(config, zygote)}
     except Exception as exc:  # a broken test suite is the problem's fault: say so, don't pass
         report = {"tests": [], "harness_error": "".join(traceback.format_exception(exc))}
     sys.stdout.write(f"{token}{json.dumps(report)}{token}\n")
