@@ -1,0 +1,1 @@
+"""Teachers: whatever writes candidate solutions. All speak `Teacher`; the pipeline no more."""

@@ -1,0 +1,235 @@
+"""A teacher behind any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, SGLang, Ollama,
+llama.cpp server). The SDK's own retries are off: retries, backoff, concurrency and rate limits
+are ours, so they behave the same against every server and are tested."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import math
+import os
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import openai
+from openai import AsyncOpenAI, omit
+from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
+
+from factory.teachers.base import (
+    Completion,
+    Message,
+    TeacherError,
+    TeacherRequest,
+    TeacherResponse,
+    Usage,
+)
+from factory.teachers.config import TeacherConfig
+from factory.teachers.rate_limit import RateLimiter
+
+RETRYABLE_STATUS = frozenset({408, 409, 425, 429})  # and every 5xx
+NO_KEY = "EMPTY"  # local servers ignore the key, but the SDK will not send a request without one
+CHARS_PER_TOKEN = 4  # rough prompt-size estimate for the token limit, settled by real usage
+
+
+class EndpointNotConfigured(TeacherError):
+    """Neither the teacher's config nor the environment says which endpoint to call."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One attempt that failed in a way worth retrying, and the wait the endpoint asked for."""
+
+    reason: str
+    retry_after: float | None = None
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds the endpoint asked us to wait: `retry-after-ms`, else `Retry-After` as seconds or
+    as an HTTP date (relative to `now`, the wall clock). None when neither says anything usable."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) * scale
+        except ValueError:
+            continue
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Exponential backoff with jitter, so many clients retrying at once spread out."""
+    return min(cap, base * 2.0**attempt) * random.uniform(0.5, 1.0)
+
+
+def estimate_tokens(request: TeacherRequest) -> int:
+    """An upper-bound guess of what a request will use, reserved before it is sent."""
+    prompt = sum(len(message.content) for message in request.messages) // CHARS_PER_TOKEN
+    return prompt + 1 + request.sampling.max_tokens * request.n
+
+
+class OpenAITeacher:
+    """Chat completions through the `openai` SDK's async client.
+
+    `backoff_seconds` is the first retry's wait when the endpoint names none (doubling each
+    time, up to `max_backoff_seconds`); tests make it small. A `Retry-After` wait is honoured.
+    """
+
+    def __init__(
+        self,
+        config: TeacherConfig,
+        *,
+        backoff_seconds: float = 1.0,
+        max_backoff_seconds: float = 60.0,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        base_url = config.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        api_key = config.api_key or os.environ.get("OPENAI_API_KEY") or None
+        if base_url is None and api_key is None:
+            raise EndpointNotConfigured(
+                f"teacher {config.name!r} has no endpoint: set its base_url (or OPENAI_BASE_URL) "
+                "to a server's /v1 URL, or its api_key (or OPENAI_API_KEY) to use OpenAI"
+            )
+        self.name = config.name
+        self.config = config
+        self._backoff = (backoff_seconds, max_backoff_seconds)
+        self._client = AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key or NO_KEY,
+            timeout=config.timeout_seconds,
+            max_retries=0,
+        )
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._limiter = limiter or RateLimiter(config.requests_per_minute, config.tokens_per_minute)
+
+    async def complete(self, request: TeacherRequest) -> TeacherResponse:
+        reserved = estimate_tokens(request)
+        async with self._slots:
+            started = time.monotonic()  # from taking a slot: rate-limit waits and retries count
+            attempt = 0
+            while True:
+                await self._limiter.acquire(reserved)
+                try:
+                    outcome = await self._attempt(request, started)
+                except BaseException:  # refused, or cancelled: the tokens were not spent
+                    self._limiter.settle(reserved, 0)
+                    raise
+                if isinstance(outcome, TeacherResponse):
+                    used = outcome.usage.prompt_tokens + outcome.usage.completion_tokens
+                    self._limiter.settle(reserved, used or reserved)  # no usage: keep the guess
+                    return outcome
+                self._limiter.settle(reserved, 0)
+                if attempt >= self.config.max_retries:
+                    raise TeacherError(
+                        f"teacher {self.name!r} ({request.model}) gave up after {attempt + 1} "
+                        f"attempts; the last one failed with {outcome.reason}"
+                    )
+                await asyncio.sleep(self._delay(attempt, outcome))
+                attempt += 1
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    def _delay(self, attempt: int, failure: Failure) -> float:
+        if failure.retry_after is not None:
+            return failure.retry_after
+        return backoff(attempt, *self._backoff)
+
+    async def _attempt(self, request: TeacherRequest, started: float) -> TeacherResponse | Failure:
+        """One HTTP call. A refusal that retrying cannot fix raises TeacherError at once."""
+        sampling = request.sampling
+        try:
+            reply = await self._client.chat.completions.create(
+                model=request.model,
+                messages=[_wire_message(message) for message in request.messages],
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                max_tokens=sampling.max_tokens,
+                seed=omit if sampling.seed is None else sampling.seed,
+                stop=omit if sampling.stop is None else sampling.stop,
+                n=request.n,
+            )
+        except openai.APIStatusError as error:
+            reason = f"HTTP {error.status_code}: {_endpoint_message(error)}"
+            if error.status_code in RETRYABLE_STATUS or error.status_code >= 500:
+                return Failure(reason, retry_after(error.response.headers))
+            raise TeacherError(
+                f"teacher {self.name!r} ({request.model}) was refused with {reason}"
+            ) from error
+        except openai.APITimeoutError:
+            return Failure(f"no answer within {self.config.timeout_seconds:g} s (timeout)")
+        except openai.APIConnectionError as error:
+            return Failure(f"a connection error: {error.__cause__ or error}")
+        except (ValueError, openai.APIResponseValidationError) as error:
+            return Failure(f"an invalid JSON body: {error}")
+        return _response(reply, request.model, time.monotonic() - started)
+
+
+def _wire_message(message: Message) -> ChatCompletionMessageParam:
+    if message.role == "system":
+        return {"role": "system", "content": message.content}
+    if message.role == "user":
+        return {"role": "user", "content": message.content}
+    return {"role": "assistant", "content": message.content}
+
+
+def _endpoint_message(error: openai.APIStatusError) -> str:
+    """What the endpoint said, from its `{"error": {"message"}}` body or its plain text."""
+    body = error.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:500]
+    return error.message
+
+
+def _response(reply: object, model: str, seconds: float) -> TeacherResponse | Failure:
+    """Our response from the SDK's parsed body; a body that is no usable completion is a Failure."""
+    if not isinstance(reply, ChatCompletion):
+        return Failure(f"a body that is not a chat completion: {str(reply)[:200]!r}")
+    if not reply.choices:
+        return Failure("a reply with empty choices")
+    completions = [
+        Completion(
+            text=choice.message.content or "",
+            reasoning=_reasoning(choice.message),
+            finish_reason=choice.finish_reason,
+        )
+        for choice in reply.choices
+    ]
+    return TeacherResponse(
+        completions=completions, usage=_usage(reply), model=reply.model or model, seconds=seconds
+    )
+
+
+def _reasoning(message: ChatCompletionMessage) -> str | None:
+    """The separate reasoning text: `reasoning_content` (vLLM, SGLang, DeepSeek) or `reasoning`
+    (Ollama, OpenRouter); neither is in the SDK's schema, so both arrive as extra fields."""
+    extra = message.model_extra or {}
+    for key in ("reasoning_content", "reasoning"):
+        value = extra.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _usage(reply: ChatCompletion) -> Usage:
+    usage = reply.usage
+    if usage is None:
+        return Usage()
+    details = usage.completion_tokens_details
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0,
+        completion_tokens=usage.completion_tokens or 0,
+        reasoning_tokens=(details.reasoning_tokens or 0) if details else 0,
+    )
