@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from factory.problems_cli import problems_app
+from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
 from factory.verify_cli import verify_app
 
@@ -14,6 +15,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("run")(run)
+app.command("init")(init)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(verify_app, name="verify")
+app.add_typer(verifiers_app, name="verifiers")

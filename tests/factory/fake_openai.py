@@ -55,6 +55,10 @@ def completion(
     }
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the stdlib's 5 resets connections when dozens open at once
+
+
 class FakeOpenAI:
     def __init__(self, respond: Callable[[dict[str, Any]], Reply]) -> None:
         self.respond = respond
@@ -101,7 +105,7 @@ class FakeOpenAI:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True

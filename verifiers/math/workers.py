@@ -10,6 +10,7 @@ replacement is ready in milliseconds and no script is re-run in the child.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
 import multiprocessing
 import os
@@ -87,12 +88,19 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
+_PR_SET_PDEATHSIG = 1
+
+
 def serve(conn: Connection, memory_bytes: int) -> None:
     """Worker loop: receive (task, payload, cpu seconds), send (status, result, error); None stops.
 
     A sibling forked later holds a copy of this pipe's host end, so EOF alone cannot be
-    relied on to stop a worker; the host sends None.
+    relied on to stop a worker; the host sends None, and the kernel kills the worker when the
+    host dies without sending it (kill -9).
     """
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the host died before the line above took effect
+        os._exit(1)
     limit = _address_space() + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

@@ -1,0 +1,227 @@
+"""A run's configuration: YAML validated by pydantic, with CLI flags laid over the file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, STATEMENT
+from factory.teachers.config import TeacherConfig
+
+ExportFormat = Literal["jsonl", "parquet"]
+
+
+class ConfigError(ValueError):
+    """A config that cannot run; the message names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Prompts(_Strict):
+    """One template per domain; `{statement}` is replaced by the problem, `{starter_code}` (code
+    only) by the signature to start from."""
+
+    math: str = MATH_TEMPLATE
+    code: str = CODE_TEMPLATE
+
+    @field_validator("math", "code")
+    @classmethod
+    def _has_statement(cls, template: str) -> str:
+        if STATEMENT not in template:
+            raise ValueError(f"the template must contain {STATEMENT}")
+        return template
+
+
+class VerifierChoice(_Strict):
+    """A verifier plugin by its entry-point name, and the options its factory receives."""
+
+    name: str = Field(min_length=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Verifiers(_Strict):
+    math: VerifierChoice = VerifierChoice(name="math")
+    code: VerifierChoice = VerifierChoice(name="code")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _builtin_by_default(cls, data: Any) -> Any:
+        """`code: {options: ...}` keeps the built-in verifier: the name defaults to the domain."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            domain: {"name": domain, **choice} if isinstance(choice, dict) else choice
+            for domain, choice in data.items()
+        }
+
+
+class RunConfig(_Strict):
+    problems: list[Path] = Field(default_factory=list)  # empty: the bundled starter set
+    skip_invalid: bool = False
+    teachers: list[TeacherConfig] = Field(default_factory=list)  # empty: the offline replay
+    k: int = Field(default=1, ge=1)  # verified traces wanted per problem
+    budget: int = Field(default=4, ge=1)  # most traces generated per problem
+    prompts: Prompts = Prompts()
+    verifiers: Verifiers = Verifiers()
+    run_dir: Path = Path("runs/default")
+    export: list[ExportFormat] = Field(default=["jsonl", "parquet"], min_length=1)
+
+    @field_validator("teachers")
+    @classmethod
+    def _unique_names(cls, teachers: list[TeacherConfig]) -> list[TeacherConfig]:
+        names = [teacher.name for teacher in teachers]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"teacher names must be unique; repeated: {', '.join(repeated)}")
+        return teachers
+
+    @field_validator("budget")
+    @classmethod
+    def _at_least_k(cls, budget: int, info: ValidationInfo) -> int:
+        k = info.data.get("k")
+        if k is not None and budget < k:
+            raise ValueError(f"the budget ({budget}) must be at least k ({k})")
+        return budget
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "<top>"
+
+
+def build_config(
+    data: Mapping[str, Any], overrides: Mapping[str, Any], source: str, base: Path
+) -> RunConfig:
+    """Validate `data` with `overrides` (dotted keys from flags) on top. Relative paths in a file
+    are read relative to the file's directory `base`; `source` names the file in errors."""
+    merged: dict[str, Any] = {key: value for key, value in data.items()}
+    for key in ("problems", "run_dir"):
+        if key in merged:
+            merged[key] = _relative_to(merged[key], base)
+    for dotted, value in overrides.items():
+        _set(merged, dotted.split("."), value)
+    try:
+        return RunConfig.model_validate(merged)
+    except ValidationError as error:
+        lines = [f"{source}: {_location(e['loc'])}: {e['msg']}" for e in error.errors()]
+        raise ConfigError("\n".join(lines)) from error
+
+
+def _relative_to(value: Any, base: Path) -> Any:
+    if isinstance(value, str):
+        return str(base / value)
+    if isinstance(value, list):
+        return [str(base / item) if isinstance(item, str) else item for item in value]
+    return value
+
+
+def _set(tree: dict[str, Any], path: list[str], value: Any) -> None:
+    node = tree
+    for part in path[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[path[-1]] = value
+
+
+def load_config(path: Path | None, overrides: Mapping[str, Any]) -> RunConfig:
+    """The run config from `path` (or defaults) and flags; any problem raises `ConfigError`."""
+    if path is None:
+        return build_config({}, overrides, "config", Path.cwd())
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{where}: not valid YAML: {problem}") from error
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys, got {type(data).__name__}")
+    return build_config(data, overrides, str(path), path.parent)
+
+
+EXAMPLE = """\
+# reasoning-factory run configuration. `factory run --config THIS_FILE`; flags override keys.
+
+# Problem files (JSONL, JSON, Parquet; our format, GSM8K, MATH, HumanEval, MBPP, APPS).
+# Empty: the bundled starter set. Relative paths are read from this file's directory.
+problems: []
+skip_invalid: false      # skip malformed rows (counted and listed) instead of stopping
+
+# Teachers: OpenAI-compatible endpoints (OpenAI, vLLM, SGLang, Ollama, llama.cpp server).
+# Empty: the offline replay teacher answers the bundled problems from bundled transcripts.
+# base_url and api_key fall back to OPENAI_BASE_URL and OPENAI_API_KEY.
+teachers: []
+#  - name: local                # named in every record this teacher wrote
+#    model: qwen2.5-7b-instruct
+#    base_url: http://localhost:8000/v1
+#    api_key: none
+#    weight: 1.0                # share of requests when several teachers run
+#    n: 1                       # completions per request
+#    concurrency: 16            # requests in flight at once
+#    requests_per_minute: null
+#    tokens_per_minute: null
+#    timeout_seconds: 120
+#    max_retries: 6             # on 429, 5xx, timeouts and broken replies, honouring Retry-After
+#    price_input_per_million: null    # money per million prompt tokens, for the cost summary
+#    price_output_per_million: null
+#    sampling:
+#      temperature: 0.7
+#      top_p: 1.0
+#      max_tokens: 2048
+#      seed: null               # when set, sample i of a prompt is sent seed + i
+#      stop: null
+
+k: 1         # verified traces wanted per problem
+budget: 4    # most traces generated per problem: hard problems get more tries, easy ones stop
+
+# Prompt templates, replacing the defaults in factory/prompts.py: {statement} is the problem,
+# {starter_code} (code only) the signature to start from, when the problem has one.
+# prompts:
+#   math: |
+#     Solve step by step, one numbered step per line with each calculation as an equation.
+#     Put the final answer in \\boxed{}.
+#
+#     {statement}
+#   code: |
+#     Explain your approach, then give the whole program in one ```python block.
+#
+#     {statement}
+#     {starter_code}
+
+# Verifier plugin per domain (see `factory verifiers list`) and the options it takes.
+verifiers:
+  math:
+    name: math
+    options: {}             # workers: N
+  code:
+    name: code
+    options:
+      backend: auto         # docker when a daemon answers, else bwrap
+      # workers: 2          # sandbox runs at once
+      # examples: 100       # generated inputs per property-based test
+
+run_dir: runs/default       # the run store and output/; rerunning the same config resumes
+export: [jsonl, parquet]
+"""

@@ -1,0 +1,268 @@
+"""Write a run's records as datasets (JSONL and Parquet, one schema each), stats and a card.
+
+Each file is written beside its final name and renamed into place, so a reader never sees half
+a file. Column types come from the pydantic models, so a file's schema never depends on which
+rows happened to be in it; string maps (evidence details) become lists of key/value pairs,
+since Arrow maps have no `datasets` equivalent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import types
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from factory.config import ExportFormat
+from factory.records import Record, RecordKind
+from factory.stats import RunStats
+
+DATASETS: dict[RecordKind, str] = {
+    "verified": "sft",
+    "rejected": "rejected",
+    "preference": "preferences",
+}
+# Columns per file, in order, as (column, Record field).
+COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
+    "verified": [
+        ("id", "id"),
+        ("problem_id", "problem_id"),
+        ("domain", "domain"),
+        ("messages", "messages"),
+        ("reasoning", "reasoning"),
+        ("verdicts", "verdicts"),
+        ("provenance", "provenance"),
+    ],
+    "rejected": [
+        ("id", "id"),
+        ("problem_id", "problem_id"),
+        ("domain", "domain"),
+        ("reason", "reason"),
+        ("messages", "messages"),
+        ("reasoning", "reasoning"),
+        ("verdicts", "verdicts"),
+        ("provenance", "provenance"),
+    ],
+    "preference": [
+        ("id", "id"),
+        ("problem_id", "problem_id"),
+        ("domain", "domain"),
+        ("prompt", "messages"),
+        ("chosen", "chosen"),
+        ("rejected", "rejected"),
+        ("reason", "reason"),
+        ("verdicts", "verdicts"),
+        ("provenance", "provenance"),
+    ],
+}
+_SCALARS: dict[Any, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    bool: pa.bool_(),
+}
+_PAIR = pa.struct([("key", pa.string()), ("value", pa.string())])
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` as X: every Arrow column is nullable anyway."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        if len(members) != 1:
+            raise TypeError(f"cannot store the union {annotation} in one column")
+        return members[0]
+    return annotation
+
+
+def arrow_type(annotation: Any) -> pa.DataType:
+    """The Arrow type of a pydantic field annotation."""
+    annotation = _unwrap(annotation)
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return pa.string()
+    if origin is list:
+        return pa.list_(arrow_type(get_args(annotation)[0]))
+    if origin is dict:
+        return pa.list_(_PAIR)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return pa.struct(
+            [(name, arrow_type(f.annotation)) for name, f in annotation.model_fields.items()]
+        )
+    if annotation in _SCALARS:
+        return _SCALARS[annotation]
+    raise TypeError(f"no Arrow type for {annotation!r}")
+
+
+def to_row(value: Any) -> Any:
+    """A model dumped for a row: models as objects, string maps as key/value pair lists."""
+    if isinstance(value, BaseModel):
+        return {name: to_row(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        return [{"key": str(k), "value": str(v)} for k, v in sorted(value.items())]
+    if isinstance(value, list):
+        return [to_row(item) for item in value]
+    return value
+
+
+def schema(kind: RecordKind) -> pa.Schema:
+    fields = Record.model_fields
+    return pa.schema(
+        [(column, arrow_type(fields[name].annotation)) for column, name in COLUMNS[kind]]
+    )
+
+
+def rows(records: Sequence[Record], kind: RecordKind) -> list[dict[str, Any]]:
+    return [
+        {column: to_row(getattr(record, name)) for column, name in COLUMNS[kind]}
+        for record in records
+        if record.kind == kind
+    ]
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A scratch path to write; it replaces `path` only once writing succeeded."""
+    partial = path.with_name(f".{path.name}.partial")
+    yield partial
+    os.replace(partial, path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    with _atomic(path) as partial:
+        partial.write_text(text, encoding="utf-8")
+
+
+def write_datasets(
+    records: Sequence[Record], out_dir: Path, formats: Sequence[ExportFormat]
+) -> dict[str, int]:
+    """sft, rejected and preferences in each format; returns the rows written per dataset."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    for kind, name in DATASETS.items():
+        table = rows(records, kind)
+        counts[name] = len(table)
+        if "jsonl" in formats:
+            lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in table)
+            _write_text(out_dir / f"{name}.jsonl", lines)
+        if "parquet" in formats:
+            with _atomic(out_dir / f"{name}.parquet") as partial:
+                pq.write_table(pa.Table.from_pylist(table, schema=schema(kind)), partial)
+    return counts
+
+
+def write_reports(stats: RunStats, out_dir: Path, formats: Sequence[ExportFormat]) -> None:
+    """stats.json and dataset_card.md."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_text(out_dir / "stats.json", json.dumps(stats.model_dump(mode="json"), indent=2) + "\n")
+    _write_text(out_dir / "dataset_card.md", dataset_card(stats, formats))
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
+def _license(stats: RunStats) -> str:
+    named = sorted(stats.licenses)
+    return named[0].lower() if len(named) == 1 and named[0] != "unknown" else "other"
+
+
+def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
+    """A Hugging Face dataset card: what is in each file, where it came from, what judged it."""
+    extension = "jsonl" if "jsonl" in formats else "parquet"
+    configs = "\n".join(
+        f"- config_name: {name}\n  data_files: {name}.{extension}" for name in DATASETS.values()
+    )
+    lines = [
+        "---",
+        f"license: {_license(stats)}",
+        "task_categories:",
+        "- text-generation",
+        "tags:",
+        "- reasoning",
+        "- verified",
+        "- synthetic",
+        "configs:",
+        configs,
+        "---",
+        "",
+        "# Verified reasoning traces",
+        "",
+        "Made by reasoning-factory: teacher models wrote step-by-step "
+        "solutions, and a verifier kept only those it could prove right (exact algebra for "
+        "math answers and every step; the problem's tests in a sandbox for code). Every row "
+        "carries its verdict's evidence and provenance: verifier and version, sandbox image, "
+        "a hash of the tests, teacher model, sampling parameters, prompt hash and seed.",
+        "",
+        "## Files",
+        "",
+        "| file | rows | what |",
+        "| --- | --- | --- |",
+        f"| sft | {stats.records.get('sft', 0)} | chat `messages`: the problem, then a verified "
+        "solution |",
+        f"| rejected | {stats.records.get('rejected', 0)} | failed traces with the `reason` and "
+        "evidence |",
+        f"| preferences | {stats.records.get('preferences', 0)} | `prompt`, `chosen` (verified) "
+        "and `rejected` (proven wrong) for the same problem |",
+        "",
+        "## Counts",
+        "",
+        "| | value |",
+        "| --- | --- |",
+        f"| problems | {stats.problems} |",
+        f"| problems with {stats.k} verified trace(s) | {stats.problems_with_k} |",
+        f"| problems with none | {stats.problems_unsolved} |",
+        f"| traces judged | {stats.tally.traces} |",
+        f"| verified | {stats.tally.passed} |",
+        f"| acceptance rate | {_percent(stats.tally.acceptance_rate)} |",
+        "",
+        "## Acceptance by domain",
+        "",
+        "| domain | problems | traces | verified | rate |",
+        "| --- | --- | --- | --- | --- |",
+        *(
+            f"| {d} | {stats.problems_by_domain.get(d, 0)} | {t.traces} | {t.passed} | "
+            f"{_percent(t.acceptance_rate)} |"
+            for d, t in stats.by_domain.items()
+        ),
+        "",
+        "## Sources",
+        "",
+        "| source | problems |",
+        "| --- | --- |",
+        *(f"| {source} | {count} |" for source, count in sorted(stats.sources.items())),
+        "",
+        "## Teachers",
+        "",
+        "| teacher | model | requests | traces | verified | rate |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {t.name} | {t.model} | {t.requests} | {t.tally.traces} | {t.tally.passed} | "
+            f"{_percent(t.tally.acceptance_rate)} |"
+            for t in stats.teachers
+        ),
+        "",
+        "## Verifiers",
+        "",
+        "| domain | verifier | version | sandbox | image |",
+        "| --- | --- | --- | --- | --- |",
+        *(
+            f"| {v.domain} | {v.verifier.name} | {v.verifier.version} | "
+            f"{v.verifier.sandbox_backend or '-'} | {v.verifier.sandbox_image or '-'} |"
+            for v in stats.verifiers
+        ),
+        "",
+        "## Rejections",
+        "",
+        "| reason | traces |",
+        "| --- | --- |",
+        *(f"| {reason} | {count} |" for reason, count in stats.rejected_by_reason.items()),
+        "",
+    ]
+    return "\n".join(lines)

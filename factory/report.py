@@ -1,0 +1,123 @@
+"""What a run shows on the terminal: a live progress line while it works, tables at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from factory.pipeline import Live
+from factory.stats import RunStats
+
+
+def describe(live: Live) -> str:
+    judged = live.passed + sum(live.rejected.values())
+    rate = f"{live.passed / judged:.0%}" if judged else "-"
+    parts = [
+        f"{live.traces} traces",
+        f"{live.passed} verified",
+        f"{rate} accepted",
+        f"{live.in_flight} in flight",
+        f"{live.tokens} tokens",
+    ]
+    if live.cached:
+        parts.append(f"{live.cached} from the store")
+    if live.errors:
+        parts.append(f"[red]{live.errors} failed requests[/red]")
+    return " · ".join(parts)
+
+
+@contextmanager
+def live_progress(console: Console, problems: int) -> Iterator[Callable[[Live], None]]:
+    """A progress bar over problems with the live counts; silent when not on a terminal."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("problems"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+    task = progress.add_task("problems", total=problems, counts="")
+    with progress:
+
+        def update(live: Live) -> None:
+            progress.update(task, completed=live.problems_done, counts=describe(live))
+
+        yield update
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def summary_tables(stats: RunStats) -> list[Table]:
+    """The run at a glance, then teachers and stages with cost per verified trace."""
+    overview = Table("", "value", title="run summary", show_header=False)
+    domains = ", ".join(f"{n} {d}" for d, n in sorted(stats.problems_by_domain.items()))
+    overview.add_row("problems", f"{stats.problems} ({domains})")
+    overview.add_row(f"  with {stats.k} verified", str(stats.problems_with_k))
+    overview.add_row("  with none verified", str(stats.problems_unsolved))
+    overview.add_row("traces", str(stats.tally.traces))
+    overview.add_row("passed", f"{stats.tally.passed} ({_percent(stats.tally.acceptance_rate)})")
+    for domain, tally in stats.by_domain.items():
+        overview.add_row(f"  {domain}", f"{tally.passed}/{tally.traces}")
+    overview.add_row("rejected", str(stats.tally.traces - stats.tally.passed))
+    for reason, count in stats.rejected_by_reason.items():
+        overview.add_row(f"  {reason}", str(count))
+    overview.add_row("failed requests", str(len(stats.request_errors)))
+    tokens = stats.tokens
+    overview.add_row(
+        "tokens",
+        f"{tokens.prompt_tokens} prompt, {tokens.completion_tokens} completion "
+        f"({tokens.reasoning_tokens} reasoning)",
+    )
+    overview.add_row("cost", _money(stats.cost) if stats.cost is not None else "no prices set")
+    overview.add_row("records", ", ".join(f"{n} {name}" for name, n in stats.records.items()))
+    overview.add_row("time", f"{stats.seconds:.1f}s")
+
+    teachers = Table(
+        "teacher", "model", "requests", "new", "traces", "passed", "rate", "tokens", "cost",
+        title="teachers (new: paid for in this invocation; the rest came from the store)",
+    )  # fmt: skip
+    for t in stats.teachers:
+        teachers.add_row(
+            t.name,
+            t.model,
+            str(t.requests),
+            str(t.paid_now),
+            str(t.tally.traces),
+            str(t.tally.passed),
+            _percent(t.tally.acceptance_rate),
+            str(t.tokens.prompt_tokens + t.tokens.completion_tokens),
+            _money(t.cost),
+        )
+
+    stages = Table(
+        "stage", "busy s", "tokens", "tokens / verified", "cost / verified", title="stages"
+    )
+    for s in stats.stages:
+        stages.add_row(
+            s.stage,
+            f"{s.seconds:.2f}",
+            "-" if s.tokens is None else str(s.tokens),
+            "-" if s.tokens_per_verified is None else f"{s.tokens_per_verified:.0f}",
+            _money(s.cost_per_verified),
+        )
+    return [overview, teachers, stages]

@@ -1,0 +1,164 @@
+"""`factory run`, `factory init` and `factory verifiers list`: the main job and its setup."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import EntryPoint
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from factory.config import EXAMPLE, ConfigError, load_config
+from factory.pipeline import VerifierFailed
+from factory.report import live_progress, summary_tables
+from factory.run import build_teachers, execute, load_run_problems, open_verifiers, output_dir
+from factory.store import FILENAME
+from factory.teachers.base import TeacherError
+from problems import RowError
+from sandbox import BACKEND_NAMES, SandboxUnavailable
+from verifiers.plugins import VerifierNotFound, installed
+
+verifiers_app = typer.Typer(help="The verifier plugins installed here.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def run(
+    config_path: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Run config (YAML; `factory init` writes one)."),
+    ] = None,
+    problems: Annotated[
+        list[Path] | None,
+        typer.Option("--problems", "-p", help="Problem file (repeatable); replaces the config's."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool | None,
+        typer.Option("--skip-invalid", help="Skip malformed problem rows, counting them."),
+    ] = None,
+    k: Annotated[
+        int | None, typer.Option("-k", min=1, help="Verified traces wanted per problem.")
+    ] = None,
+    budget: Annotated[
+        int | None, typer.Option("--budget", min=1, help="Most traces generated per problem.")
+    ] = None,
+    run_dir: Annotated[
+        Path | None,
+        typer.Option("--run-dir", help="Run store and outputs; rerunning with it resumes."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="One OpenAI-compatible teacher with this model, at OPENAI_BASE_URL (or OpenAI "
+            "with OPENAI_API_KEY), instead of the config's teachers.",
+        ),
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option("--backend", help=f"Sandbox for code: {', '.join(BACKEND_NAMES)}."),
+    ] = None,
+) -> None:
+    """Generate, verify and export: problems in, a verified dataset out. Reruns resume."""
+    overrides: dict[str, Any] = {}
+    if problems:
+        overrides["problems"] = [str(path) for path in problems]
+    if skip_invalid is not None:
+        overrides["skip_invalid"] = skip_invalid
+    if k is not None:
+        overrides["k"] = k
+    if budget is not None:
+        overrides["budget"] = budget
+    if run_dir is not None:
+        overrides["run_dir"] = str(run_dir)
+    if model is not None:
+        overrides["teachers"] = [{"name": model, "model": model}]
+    if backend is not None:
+        overrides["verifiers.code.options.backend"] = backend
+    try:
+        config = load_config(config_path, overrides)
+        loaded, skipped = load_run_problems(config)
+        slots = build_teachers(config)
+    except (ConfigError, RowError, TeacherError) as error:
+        raise _fail(str(error)) from error
+    if not config.teachers:
+        err.print(
+            "No teacher configured: the offline [bold]replay teacher[/bold] answers the bundled "
+            "problems from bundled transcripts (some deliberately wrong). Set `teachers` in a "
+            "config (`factory init`) or pass --model to use a real endpoint.",
+            highlight=False,
+        )
+    if skipped:
+        err.print(f"skipped {skipped} invalid problem rows (--skip-invalid)")
+    err.print(
+        f"{len(loaded)} problems, k={config.k}, budget={config.budget}; "
+        f"run store {config.run_dir / FILENAME}",
+        highlight=False,
+    )
+    try:
+        verifiers = open_verifiers(config, loaded)
+    except (ConfigError, VerifierNotFound, SandboxUnavailable, ValueError) as error:
+        raise _fail(str(error)) from error  # ValueError: an option the verifier refused
+    try:
+        with live_progress(err, len(loaded)) as on_change:
+            stats = asyncio.run(execute(config, loaded, slots, verifiers, on_change))
+    except VerifierFailed as error:
+        raise _fail(f"{error}; what was judged before is kept, rerun to resume") from error
+    except KeyboardInterrupt:
+        err.print(
+            f"interrupted: every answer so far is kept in {config.run_dir / FILENAME}; "
+            "rerun the same command to resume"
+        )
+        raise typer.Exit(130) from None
+    for table in summary_tables(stats):
+        out.print(table)
+    for failure in stats.request_errors[:5]:
+        err.print(f"  failed request: {failure}", highlight=False, markup=False, soft_wrap=True)
+    out.print(f"dataset in {output_dir(config)}", highlight=False)
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the example config.")] = Path(
+        "factory.yaml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example run config."""
+    if path.exists() and not force:
+        raise _fail(f"{path} exists; pass --force to overwrite it")
+    path.write_text(EXAMPLE, encoding="utf-8")
+    out.print(f"wrote {path}; run it with: factory run --config {path}", highlight=False)
+
+
+def _describe(point: EntryPoint) -> tuple[str, str, str]:
+    """Version, domain and package of a plugin: read from its factory (a class names them), else
+    from a verifier it builds with no options and closes at once."""
+    package = f"{point.dist.name} {point.dist.version}" if point.dist else "?"
+    try:
+        target = point.load()
+        if not (hasattr(target, "version") and hasattr(target, "domain")):
+            target = target({})
+            target.close()
+    except Exception as error:  # a broken plugin is listed, with why, not fatal
+        return f"cannot load: {error}", "?", package
+    return str(target.version), str(target.domain), package
+
+
+@verifiers_app.command("list")
+def list_verifiers() -> None:
+    """Name, version, domain and entry point of every verifier plugin installed."""
+    table = Table("name", "version", "domain", "entry point", "package")
+    table.columns[3].overflow = "fold"  # an import path is no use cut short
+    for name, point in sorted(installed().items()):
+        version, domain, package = _describe(point)
+        table.add_row(name, version, domain, point.value, package)
+    out.print(table)

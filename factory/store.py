@@ -1,0 +1,189 @@
+"""The run store: one SQLite file per run directory holding everything a resumed run needs.
+
+Every write commits before the call returns, so a run killed at any instant keeps each paid
+response; rows are keyed by content (request hash, trace id, record id) and inserted once, so a
+resumed run writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from factory.records import Record, Trace
+from factory.teachers.base import TeacherRequest, TeacherResponse
+from problems import Problem
+from verifiers.verdict import Verdict
+
+FILENAME = "run.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS problems (
+    id TEXT PRIMARY KEY, domain TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS requests (
+    key TEXT PRIMARY KEY, problem_id TEXT NOT NULL, teacher TEXT NOT NULL,
+    sample INTEGER NOT NULL, body TEXT NOT NULL, sent_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY REFERENCES requests(key), body TEXT NOT NULL, received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS request_errors (
+    key TEXT NOT NULL REFERENCES requests(key), message TEXT NOT NULL, at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS traces (
+    id TEXT PRIMARY KEY, problem_id TEXT NOT NULL, request_key TEXT NOT NULL REFERENCES
+    responses(key), body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    trace_id TEXT NOT NULL REFERENCES traces(id), verifier TEXT NOT NULL, status TEXT NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (trace_id, verifier)
+);
+CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, problem_id TEXT NOT NULL, body TEXT NOT NULL
+);
+"""
+
+
+class Store:
+    """The run's SQLite file in WAL mode; one connection, used from the event loop's thread."""
+
+    def __init__(self, run_dir: Path) -> None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.path = run_dir / FILENAME
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL loses nothing when the process dies (even by SIGKILL); only an OS crash may
+        # roll back the last commits, which resume then redoes.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _write(self, statements: Iterable[tuple[str, Sequence[object]]]) -> None:
+        """Apply `statements` as one transaction, committed before returning."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            for sql, parameters in statements:
+                self._db.execute(sql, parameters)
+
+    def add_problems(self, problems: Sequence[Problem]) -> None:
+        self._write(
+            (
+                "INSERT OR REPLACE INTO problems VALUES (?, ?, ?)",
+                (p.id, p.domain, p.model_dump_json()),
+            )
+            for p in problems
+        )
+
+    def response(self, key: str) -> TeacherResponse | None:
+        """The cached response to a request: present means already paid for."""
+        row = self._db.execute("SELECT body FROM responses WHERE key = ?", (key,)).fetchone()
+        return TeacherResponse.model_validate_json(row[0]) if row else None
+
+    def note_request(self, problem_id: str, request: TeacherRequest) -> None:
+        """Record a request before it is sent, so one in flight at a crash can be told apart."""
+        self._write(
+            [
+                (
+                    "INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        request.key(),
+                        problem_id,
+                        request.teacher,
+                        request.sample,
+                        request.model_dump_json(),
+                        time.time(),
+                    ),
+                )
+            ]
+        )
+
+    def save_response(self, key: str, response: TeacherResponse) -> None:
+        self._write(
+            [
+                (
+                    "INSERT OR IGNORE INTO responses VALUES (?, ?, ?)",
+                    (key, response.model_dump_json(), time.time()),
+                )
+            ]
+        )
+
+    def save_error(self, key: str, message: str) -> None:
+        self._write([("INSERT INTO request_errors VALUES (?, ?, ?)", (key, message, time.time()))])
+
+    def save_traces(self, traces: Sequence[Trace]) -> None:
+        self._write(
+            (
+                "INSERT OR IGNORE INTO traces VALUES (?, ?, ?, ?)",
+                (t.id, t.problem_id, t.request_key, t.model_dump_json()),
+            )
+            for t in traces
+        )
+
+    def verdict(self, trace_id: str, verifier: str) -> Verdict | None:
+        row = self._db.execute(
+            "SELECT body FROM verdicts WHERE trace_id = ? AND verifier = ?", (trace_id, verifier)
+        ).fetchone()
+        return Verdict.model_validate_json(row[0]) if row else None
+
+    def save_verdicts(
+        self, verdicts: Sequence[tuple[str, str, Verdict]], records: Sequence[Record]
+    ) -> None:
+        """Verdicts as (trace id, verifier key, verdict), with the records they produce, at once."""
+        statements = [
+            (
+                "INSERT OR IGNORE INTO verdicts VALUES (?, ?, ?, ?)",
+                (trace_id, verifier, verdict.status, verdict.model_dump_json()),
+            )
+            for trace_id, verifier, verdict in verdicts
+        ]
+        self._write([*statements, *self._record_rows(records)])
+
+    def save_records(self, records: Sequence[Record]) -> None:
+        self._write(self._record_rows(records))
+
+    @staticmethod
+    def _record_rows(records: Sequence[Record]) -> list[tuple[str, Sequence[object]]]:
+        return [
+            (
+                "INSERT OR IGNORE INTO records VALUES (?, ?, ?, ?)",
+                (r.id, r.kind, r.problem_id, r.model_dump_json()),
+            )
+            for r in records
+        ]
+
+    def records(self, ids: Sequence[str]) -> dict[str, Record]:
+        """The stored records with these ids (the rows an export writes)."""
+        found: dict[str, Record] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for record_id, body in self._db.execute(
+                f"SELECT id, body FROM records WHERE id IN ({marks})", chunk
+            ):
+                found[record_id] = Record.model_validate_json(body)
+        return found
+
+    def count(self, table: str) -> int:
+        if table not in {"problems", "requests", "responses", "traces", "verdicts", "records"}:
+            raise ValueError(f"no table {table!r} in the run store")
+        row = self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+        return int(row[0])

@@ -1,0 +1,234 @@
+"""The pipeline's scheduling with a scripted in-process teacher and the real math verifier:
+adaptive sampling, weighted teachers, format and teacher failures, the response cache."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from factory.config import Prompts, RunConfig
+from factory.pipeline import (
+    Outcome,
+    TeacherSlot,
+    VerifierFailed,
+    choose_teacher,
+    run_pipeline,
+)
+from factory.records import VerifierInfo
+from factory.store import Store
+from factory.teachers.base import (
+    Completion,
+    Sampling,
+    TeacherError,
+    TeacherRequest,
+    TeacherResponse,
+    Usage,
+)
+from factory.teachers.config import TeacherConfig
+from problems import Problem
+from tests.factory.transcripts import bundled, text
+from verifiers.plugins import Verifier, load_verifier
+from verifiers.verdict import Verdict
+
+PROBLEMS = bundled("math/arithmetic-01", "math/arithmetic-02", "math/arithmetic-03")
+HARD, EASY, IMPOSSIBLE = (p.id for p in PROBLEMS)
+
+
+class ScriptedTeacher:
+    """A Teacher that answers by plan (problem id -> variant per sample) and counts its calls;
+    the variant "error" fails the request the way an endpoint down after retries does."""
+
+    def __init__(self, name: str, plan: dict[str, list[str]]) -> None:
+        self.name = name
+        self.plan = plan
+        self.calls: list[TeacherRequest] = []
+
+    async def complete(self, request: TeacherRequest) -> TeacherResponse:
+        self.calls.append(request)
+        problem = next(p for p in PROBLEMS if p.statement in request.messages[-1].content)
+        variants = self.plan.get(problem.id, ["right"])
+        variant = variants[min(request.sample, len(variants) - 1)]
+        if variant == "error":
+            raise TeacherError("endpoint down")
+        await asyncio.sleep(0)
+        return TeacherResponse(
+            completions=[
+                Completion(text=text(problem, variant), finish_reason="stop")
+                for _ in range(request.n)
+            ],
+            usage=Usage(prompt_tokens=10, completion_tokens=20 * request.n),
+            model=f"{self.name}-model",
+            seconds=0.0,
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def math_verifier() -> Iterator[Verifier]:
+    verifier = load_verifier("math", {"workers": 1})
+    yield verifier
+    verifier.close()
+
+
+def slot(teacher: ScriptedTeacher, **settings: Any) -> TeacherSlot:
+    config = TeacherConfig(name=teacher.name, model="m", sampling=Sampling(seed=0), **settings)
+    return TeacherSlot(teacher, config)
+
+
+def run(
+    tmp_path: Path,
+    slots: Sequence[TeacherSlot],
+    verifier: Verifier,
+    problems: Sequence[Problem] = PROBLEMS,
+    **settings: Any,
+) -> Outcome:
+    config = RunConfig(run_dir=tmp_path, **settings)
+    info = {"math": VerifierInfo(name=verifier.name, version=verifier.version)}
+    with Store(tmp_path) as store:
+        return asyncio.run(run_pipeline(config, problems, slots, {"math": verifier}, info, store))
+
+
+def samples(teacher: ScriptedTeacher, problem_id: str) -> list[int]:
+    problem = next(p for p in PROBLEMS if p.id == problem_id)
+    return sorted(c.sample for c in teacher.calls if problem.statement in c.messages[-1].content)
+
+
+def test_sampling_stops_at_k_verified_or_at_the_budget(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    teacher = ScriptedTeacher(
+        "t", {HARD: ["wrong", "lucky", "right"], IMPOSSIBLE: ["wrong", "noanswer"]}
+    )
+    outcome = run(tmp_path, [slot(teacher)], math_verifier, k=1, budget=4)
+    assert samples(teacher, EASY) == [0]  # easy: verified at once, no more asked
+    assert samples(teacher, HARD) == [0, 1, 2]  # wrong answer, lucky step, then right
+    assert samples(teacher, IMPOSSIBLE) == [0, 1, 2, 3]  # the whole budget
+    by_problem = {s.problem.id: s for s in outcome.states}
+    assert [by_problem[p].verified for p in (EASY, HARD, IMPOSSIBLE)] == [1, 1, 0]
+    hard = [v.passed for _, v in sorted(by_problem[HARD].judged, key=lambda tv: tv[0].sample)]
+    assert hard == [False, False, True]
+
+
+def test_k_verified_per_problem_and_n_completions_per_request(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    teacher = ScriptedTeacher("t", {HARD: ["wrong", "right"]})
+    outcome = run(tmp_path, [slot(teacher, n=2)], math_verifier, k=3, budget=6)
+    by_problem = {s.problem.id: s for s in outcome.states}
+    assert by_problem[EASY].verified >= 3
+    assert samples(teacher, EASY) == [0, 1]  # two requests of two completions
+    # Hard: sample 0 gives 2 wrong, so 2 more requests are needed for 3 verified.
+    assert samples(teacher, HARD) == [0, 1, 2]
+    assert len(by_problem[HARD].judged) == 6 and by_problem[HARD].verified == 4
+
+
+def test_a_rerun_pays_for_nothing_and_reaches_the_same_records(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    plan = {HARD: ["wrong", "right"], IMPOSSIBLE: ["noanswer"]}
+    first = ScriptedTeacher("t", plan)
+    before = run(tmp_path, [slot(first)], math_verifier, k=1, budget=3)
+    second = ScriptedTeacher("t", plan)
+    after = run(tmp_path, [slot(second)], math_verifier, k=1, budget=3)
+    assert len(first.calls) == 1 + 2 + 3
+    assert second.calls == []
+    assert after.record_ids() == before.record_ids()
+    assert all(use.cached for use in after.uses)
+    # A larger budget later asks only for the samples not yet answered.
+    third = ScriptedTeacher("t", plan)
+    run(tmp_path, [slot(third)], math_verifier, k=1, budget=5)
+    assert [c.sample for c in third.calls] == [3, 4]
+
+
+def test_unparseable_replies_and_failed_requests_use_up_the_budget(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    teacher = ScriptedTeacher("t", {EASY: ["error", "right"], HARD: ["noanswer"]})
+    outcome = run(tmp_path, [slot(teacher)], math_verifier, k=1, budget=2)
+    by_problem = {s.problem.id: s for s in outcome.states}
+    assert samples(teacher, EASY) == [0, 1] and by_problem[EASY].verified == 1
+    assert [str(failure) for failure in outcome.errors] == [f"t on {EASY} sample 0: endpoint down"]
+    hard = by_problem[HARD].judged
+    assert [t.format_error for t, _ in hard] == ["no final answer in \\boxed{}"] * 2
+    assert all(v.evidence[0].check == "format" for _, v in hard)
+    with Store(tmp_path) as store:
+        assert store.count("requests") == 2 + 2 + 1
+        assert store.count("responses") == 1 + 2 + 1  # the failed request has none
+
+
+def test_weighted_teachers_share_the_requests_by_weight(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    wrong = {p.id: ["wrong"] for p in PROBLEMS}
+    heavy, light = ScriptedTeacher("heavy", wrong), ScriptedTeacher("light", wrong)
+    slots = [slot(heavy, weight=3), slot(light, weight=1)]
+    outcome = run(tmp_path, slots, math_verifier, k=1, budget=20)
+    assert len(heavy.calls) + len(light.calls) == 60
+    assert 30 <= len(heavy.calls) <= 55 and len(light.calls) >= 5
+    for state in outcome.states:
+        for trace, _ in state.judged:
+            assert (
+                trace.teacher == choose_teacher(slots, state.problem.id, trace.sample).config.name
+            )
+            assert trace.endpoint_model == f"{trace.teacher}-model"
+    picks = Counter(choose_teacher(slots, "p", sample).config.name for sample in range(4000))
+    assert 0.72 < picks["heavy"] / 4000 < 0.78
+
+
+def test_preference_pairs_put_a_verified_trace_against_a_failed_one(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    teacher = ScriptedTeacher("t", {HARD: ["wrong", "noanswer", "right"]})
+    outcome = run(tmp_path, [slot(teacher)], math_verifier, k=1, budget=3)
+    by_problem = {s.problem.id: s for s in outcome.states}
+    assert len(by_problem[HARD].preferences) == 2
+    assert by_problem[EASY].preferences == [] and by_problem[IMPOSSIBLE].preferences == []
+    with Store(tmp_path) as store:
+        records = store.records(by_problem[HARD].preferences)
+    for record in records.values():
+        assert record.chosen is not None and record.rejected is not None
+        assert [v.status for v in record.verdicts] == ["pass", "fail"]
+        assert "\\boxed{36}" in record.chosen[0].content
+        assert record.reason in {"answer:different", "format"}
+
+
+class BrokenVerifier:
+    """A verifier plugin whose judging crashes, as a broken plugin or a lost sandbox does."""
+
+    name = "broken"
+    version = "0"
+    domain = "math"
+
+    def verify(self, jobs: Sequence[tuple[Problem, str]]) -> list[Verdict]:
+        raise OSError("sandbox went away")
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_crashing_verifier_stops_the_run_and_loses_no_answer(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    teacher = ScriptedTeacher("t", {})
+    with pytest.raises(VerifierFailed, match=r"broken failed on \d+ traces: sandbox went away"):
+        run(tmp_path, [slot(teacher)], BrokenVerifier())
+    assert len(teacher.calls) == 3
+    again = ScriptedTeacher("t", {})
+    outcome = run(tmp_path, [slot(again)], math_verifier)
+    assert again.calls == []  # every answer was kept
+    assert [s.verified for s in outcome.states] == [1, 1, 1]
+
+
+def test_a_configured_template_is_the_prompt(tmp_path: Path, math_verifier: Verifier) -> None:
+    teacher = ScriptedTeacher("t", {})
+    prompts = Prompts(math="Q: {statement}\nAnswer in \\boxed{}.")
+    run(tmp_path, [slot(teacher)], math_verifier, PROBLEMS[:1], prompts=prompts)
+    (call,) = teacher.calls
+    assert call.messages[0].content == f"Q: {PROBLEMS[0].statement}\nAnswer in \\boxed{{}}."
