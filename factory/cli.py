@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from factory.inject.cli import inject
 from factory.problems_cli import problems_app
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.command("run")(run)
 app.command("init")(init)
+app.command("inject")(inject)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(verify_app, name="verify")

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from factory.inject.model import InjectConfig
 from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, STATEMENT
 from factory.teachers.config import TeacherConfig
 
@@ -77,6 +78,7 @@ class RunConfig(_Strict):
     budget: int = Field(default=4, ge=1)  # most traces generated per problem
     prompts: Prompts = Prompts()
     verifiers: Verifiers = Verifiers()
+    inject: InjectConfig = InjectConfig()  # corrected-mistake examples from verified traces
     run_dir: Path = Path("runs/default")
     export: list[ExportFormat] = Field(default=["jsonl", "parquet"], min_length=1)
 
@@ -221,6 +223,14 @@ verifiers:
       backend: auto         # docker when a daemon answers, else bwrap
       # workers: 2          # sandbox runs at once
       # examples: 100       # generated inputs per property-based test
+
+# Error injection: "made a mistake, caught it, fixed it" examples from verified traces, the
+# mistake proven wrong and the fix proven right (output/corrections.jsonl and
+# output/correction_preferences.jsonl). `factory inject RUN_DIR` runs it on an existing run.
+inject:
+  enabled: true
+  per_trace: 2              # corrections made from one verified trace at most
+  share: 0.25               # most share of corrections in verified traces + corrections
 
 run_dir: runs/default       # the run store and output/; rerunning the same config resumes
 export: [jsonl, parquet]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from factory.config import ConfigError, RunConfig
 from factory.export import write_datasets, write_reports
+from factory.inject.output import write_corrections
+from factory.inject.stage import inject_records
 from factory.pipeline import Live, TeacherSlot, run_pipeline
 from factory.records import VerifierInfo
 from factory.stats import RunStats, summarize
@@ -99,10 +101,19 @@ async def execute(
     try:
         with Store(config.run_dir) as store:
             outcome = await run_pipeline(config, problems, slots, plugins, infos, store, on_change)
+            injected = None
+            if config.inject.enabled:
+                injecting = time.perf_counter()
+                records = store.records(outcome.record_ids()).values()
+                options = (config.verifiers.math.options, config.verifiers.code.options)
+                injected = inject_records(records, problems, config.inject, *options)
+                outcome.seconds["inject"] = time.perf_counter() - injecting
             exporting = time.perf_counter()
             ids = outcome.record_ids()
             found = store.records(ids)
             counts = write_datasets([found[i] for i in ids], out, config.export)
+            if injected is not None:
+                counts |= write_corrections(injected, out, config.export)
     finally:
         for verifier in plugins.values():
             verifier.close()

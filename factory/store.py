@@ -16,7 +16,7 @@ from typing import Self
 
 from factory.records import Record, Trace
 from factory.teachers.base import TeacherRequest, TeacherResponse
-from problems import Problem
+from problems import Problem, problem_adapter
 from verifiers.verdict import Verdict
 
 FILENAME = "run.sqlite"
@@ -92,6 +92,11 @@ class Store:
             )
             for p in problems
         )
+
+    def problems(self) -> list[Problem]:
+        """Every problem the run stored."""
+        rows = self._db.execute("SELECT body FROM problems ORDER BY rowid")
+        return [problem_adapter.validate_json(body) for (body,) in rows]
 
     def response(self, key: str) -> TeacherResponse | None:
         """The cached response to a request: present means already paid for."""
@@ -181,6 +186,15 @@ class Store:
             ):
                 found[record_id] = Record.model_validate_json(body)
         return found
+
+    def records_of(self, kind: str) -> list[Record]:
+        """Every stored record of one kind, in the order they were stored."""
+        return [
+            Record.model_validate_json(body)
+            for (body,) in self._db.execute(
+                "SELECT body FROM records WHERE kind = ? ORDER BY rowid", (kind,)
+            )
+        ]
 
     def count(self, table: str) -> int:
         if table not in {"problems", "requests", "responses", "traces", "verdicts", "records"}:

@@ -182,7 +182,13 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
     assert generate["cost_per_verified"] == pytest.approx(stats["cost"] / 7)
     assert generate["tokens_per_verified"] == pytest.approx(30 * requests / 7, abs=0.1)
     assert {s["stage"] for s in stats["stages"]} >= {"parse", "verify:math", "verify:code"}
-    assert stats["records"] == {"sft": 7, "rejected": 5, "preferences": 5}
+    assert stats["records"] == {
+        "sft": 7,
+        "rejected": 5,
+        "preferences": 5,
+        "corrections": 2,  # the inject stage's default share: 2 of 7 + 2 is at most 25%
+        "correction_preferences": 2,
+    }
     assert stats["request_errors"] == []
     card = (out / "dataset_card.md").read_text()
     for fact in ("| fake | fake-model | 12 | 12 | 7 |", "| code | code |", "reasoning-factory"):

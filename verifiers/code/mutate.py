@@ -32,7 +32,9 @@ class Mutant:
     operator: str  # "wrong-operator", "flipped-comparison", "off-by-one", "wrong-return", ...
     line: int
     description: str
-    source: str
+    source: str  # the original text with only the rewritten code changed
+    before: str  # the rewritten code as the original has it
+    after: str  # and as the mutant has it
 
 
 def _sites(tree: ast.AST) -> Iterator[tuple[str, ast.AST, str]]:
@@ -78,6 +80,32 @@ def _scope(tree: ast.Module, function: str | None) -> ast.AST | None:
     )
 
 
+def _splice(source: str, node: ast.expr | ast.stmt, text: str) -> str:
+    """`source` with the code of `node` (its original position) replaced by `text`."""
+    lines = source.splitlines(keepends=True)
+    assert node.end_lineno is not None and node.end_col_offset is not None
+    start = sum(len(line.encode()) for line in lines[: node.lineno - 1]) + node.col_offset
+    end = sum(len(line.encode()) for line in lines[: node.end_lineno - 1]) + node.end_col_offset
+    data = source.encode()
+    return (data[:start] + text.encode() + data[end:]).decode()
+
+
+def _in_place(source: str, node: ast.expr | ast.stmt, tree: ast.Module) -> tuple[str, str]:
+    """The mutant as `source` changed only where `node` was (keeping comments and layout), and
+    the new code there; parenthesised when precedence needs it, the whole tree unparsed when
+    no splice reads back as the mutated tree."""
+    after = ast.unparse(node)
+    wanted = ast.dump(tree)
+    for text in (after, f"({after})"):
+        spliced = _splice(source, node, text)
+        try:
+            if ast.dump(ast.parse(spliced)) == wanted:
+                return spliced, text
+        except SyntaxError:
+            continue
+    return ast.unparse(tree), after
+
+
 def mutants(source: str, function: str | None = None) -> Iterator[Mutant]:
     """One mutant per rewritable node of `source` (only inside `function` if named), in order."""
     try:
@@ -85,11 +113,14 @@ def mutants(source: str, function: str | None = None) -> Iterator[Mutant]:
     except SyntaxError:
         return
     count = sum(1 for _ in _sites(scope)) if scope else 0
+    original = ast.dump(ast.parse(source))
     for index in range(count):
         tree = ast.parse(source)  # a fresh tree per mutant: _apply edits in place
         operator, node, description = list(_sites(_scope(tree, function) or tree))[index]
-        line = getattr(node, "lineno", 0)
+        assert isinstance(node, ast.expr | ast.stmt)
+        before = ast.get_source_segment(source, node) or ast.unparse(node)
         _apply(operator, node)
-        mutated = ast.unparse(tree)
-        if mutated != ast.unparse(ast.parse(source)):
-            yield Mutant(operator, line, description, mutated)
+        if ast.dump(tree) == original:
+            continue
+        mutated, after = _in_place(source, node, tree)
+        yield Mutant(operator, node.lineno, description, mutated, before, after)

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from verifiers.math import screen
-from verifiers.math.budget import OutOfTime
+import sympy
+
+from verifiers.math import magnitude, screen
+from verifiers.math.budget import OutOfTime, budget
 from verifiers.math.equivalence import Finding, answers_equal
 from verifiers.math.parse import Answer, Unreadable, read_answer
-from verifiers.math.relations import check_steps
+from verifiers.math.relations import RELATION_SECONDS, check_steps, read_side
 
 Payload = dict[str, Any]
 
@@ -67,7 +69,43 @@ def trace_task(payload: Payload) -> Payload:
     return {"answer": answer, "steps": check_steps(payload["steps"])}
 
 
-TASKS: dict[str, Callable[[Payload], Payload]] = {"answer": answer_task, "trace": trace_task}
+def _value(text: str) -> Payload | None:
+    """`{"rational": "p/q"}` for a number, `{"polynomial": latex}` for a polynomial, else None."""
+    try:
+        with budget(RELATION_SECONDS):
+            value = read_side(text)
+            if not magnitude.exact_ok(value):
+                return None
+            value = sympy.expand(value.doit())
+            if isinstance(value, sympy.Rational):
+                return {"rational": str(value)}
+            symbols = sorted(value.free_symbols, key=str)
+            if symbols and isinstance(value, sympy.Expr) and value.is_polynomial(*symbols):
+                return {"polynomial": sympy.latex(value)}
+    except (
+        Unreadable,
+        OutOfTime,
+        RecursionError,
+        ValueError,
+        TypeError,
+        ArithmeticError,
+        AttributeError,
+    ):
+        return None
+    return None
+
+
+def values_task(payload: Payload) -> Payload:
+    """The exact value of each expression, for error injection: what a mistaken calculation
+    gives is computed here, because evaluating teacher text on the host is not allowed."""
+    return {"values": [_value(text) for text in payload["expressions"]]}
+
+
+TASKS: dict[str, Callable[[Payload], Payload]] = {
+    "answer": answer_task,
+    "trace": trace_task,
+    "values": values_task,
+}
 
 _WARM_UP = [
     ("\\frac{1}{2}", "0.5"),

@@ -1,0 +1,101 @@
+"""Code error injection in the bubblewrap sandbox: for every AST operator the mutant fails a real
+test, the example quotes that test verbatim, and the program taken back out of it passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from factory.inject.code_inject import CODE_OPERATORS, inject_code
+from factory.inject.compose import last_program
+from factory.inject.model import Source
+from factory.parse import parse_code
+from factory.teachers.replay import load_transcripts
+from problems import CodeProblem
+from sandbox import Sandbox
+from tests.factory.transcripts import bundled
+from verifiers.code.mutate import mutants
+from verifiers.code.verify import verify_code
+
+# A replay transcript per operator whose entry point that operator can break.
+TRACES = {
+    "off-by-one": ("code/two-sum-sorted", 0),
+    "flipped-comparison": ("code/two-sum-sorted", 0),
+    "wrong-operator": ("code/gcd-of-list", 2),
+    "wrong-boundary": ("code/top-words", 0),
+    "wrong-return": ("code/reverse-words", 0),
+}
+EXAMPLES = 20  # generated inputs per property test: enough here, and quick
+
+
+def source(problem_id: str, sample: int) -> Source:
+    text = next(
+        t.text for t in load_transcripts() if t.problem_id == problem_id and t.sample == sample
+    )
+    program = parse_code(text).code
+    assert program is not None
+    return Source(f"{problem_id}#{sample}", bundled(problem_id)[0], program)
+
+
+@pytest.mark.parametrize("operator", CODE_OPERATORS)
+def test_every_operator_fails_a_test_and_its_fix_passes(
+    bwrap_sandbox: Sandbox, operator: str
+) -> None:
+    traced = source(*TRACES[operator])
+    problem = traced.problem
+    assert isinstance(problem, CodeProblem)
+    [correction] = inject_code(
+        [traced], bwrap_sandbox, per_trace=1, operators=[operator], examples=EXAMPLES
+    )
+    assert (correction.operator, correction.origin, correction.domain) == (
+        operator,
+        "injected",
+        "code",
+    )
+    buggy, fixed = correction.wrong, correction.corrected
+    assert fixed == traced.candidate
+    changed = [
+        n
+        for n, (a, b) in enumerate(zip(buggy.splitlines(), fixed.splitlines(), strict=True), 1)
+        if a != b
+    ]
+    assert changed == [correction.position]  # one line differs, the layout is kept
+    assert correction.mistake_verdict.status == "fail"
+    evidence = correction.refutation
+    assert evidence.outcome in ("failed", "error")
+    assert evidence in correction.mistake_verdict.evidence
+    for key in ("source", "input", "expected", "actual"):
+        if key in evidence.details:
+            assert f"{key}: {evidence.details[key]}\n" in correction.text
+    assert f"Diagnosis: line {correction.position}, " in correction.check
+    assert f"({operator})" in correction.check
+    # Re-verify from the example text alone: the buggy block fails, the last block passes.
+    assert correction.text.startswith(f"```python\n{buggy.rstrip()}\n```")
+    assert not verify_code(problem, buggy, bwrap_sandbox, examples=EXAMPLES).passed
+    final = last_program(correction.text)
+    assert final is not None and final.strip() == fixed.strip()
+    assert verify_code(problem, final, bwrap_sandbox, examples=EXAMPLES).passed
+    assert correction.verdict.passed
+    assert correction.rejected.strip() == f"```python\n{buggy.rstrip()}\n```"
+
+
+def test_mutants_keep_the_program_text_apart_from_the_rewritten_code() -> None:
+    program = (
+        "def f(a, b, c):\n    # why: keep me\n    x = c - a * b\n    return sorted([a, b])[:2], x\n"
+    )
+    found = {(m.operator, m.before, m.after): m.source for m in mutants(program, "f")}
+    # Mult -> Add under a subtraction needs brackets to mean what the tree means.
+    swapped = found[("wrong-operator", "a * b", "(a + b)")]
+    assert swapped == program.replace("c - a * b", "c - (a + b)")
+    shortened = found[("wrong-boundary", "sorted([a, b])[:2]", "sorted([a, b])[:2 - 1]")]
+    assert "# why: keep me" in shortened
+
+
+def test_a_program_that_fails_its_tests_gets_no_injection(bwrap_sandbox: Sandbox) -> None:
+    traced = source("code/reverse-words", 0)
+    broken = Source(
+        traced.trace_id,
+        traced.problem,
+        traced.candidate.replace("reversed(text.split())", "text.split()"),
+    )
+    assert broken.candidate != traced.candidate
+    assert inject_code([broken], bwrap_sandbox, per_trace=1, examples=EXAMPLES) == []
