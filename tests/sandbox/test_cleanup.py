@@ -121,8 +121,10 @@ def test_bwrap_leaves_nothing_after_a_run_or_a_timeout(
     assert host_processes(marker) == []
 
 
+# The host restores Ctrl-C's default handler: a shell starts background jobs with SIGINT ignored.
 HOST = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from sandbox import ExecRequest, Limits, get_sandbox
 from sandbox.docker_backend import DockerSandbox
 backend, marker, litter = sys.argv[1:]
