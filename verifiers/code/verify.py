@@ -49,7 +49,8 @@ def harness_input(
     strategies = dict(tests.input_strategies)
     if not strategies and problem.reference_solution and problem.entry_point:
         signature = problem.starter_code or problem.reference_solution
-        strategies = signature_strategies(signature, problem.entry_point)
+        given = tests.asserts.code if tests.asserts else ""
+        strategies = signature_strategies(signature, problem.entry_point, given)
     return {
         "token": token,
         "source": program,
