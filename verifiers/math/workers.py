@@ -163,8 +163,12 @@ class WorkerPool:
         payloads: Iterable[Payload],
         on_done: Callable[[int, Outcome], None] | None = None,
     ) -> list[Outcome]:
-        """Run `task` on every payload; results come back in input order."""
-        pending = deque(enumerate(payloads))
+        """Run `task` on every payload; results come back in input order.
+
+        The longest texts go first: they take longest, and one started last keeps the batch
+        waiting on a single worker while the others idle.
+        """
+        pending = deque(sorted(enumerate(payloads), key=lambda job: -len(str(job[1]))))
         results: dict[int, Outcome] = {}
         total = len(pending)
         while len(results) < total:
