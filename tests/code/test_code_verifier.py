@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from problems import AssertTests, CodeProblem, CodeTests, PropertySpec, StdioCase
 from sandbox import Sandbox
 from verifiers.code.verify import program_for, verify_code
@@ -106,6 +108,60 @@ def test_stdio_ignores_line_endings_and_trailing_space_and_honours_tolerance(
         update={"tests": problem.tests.model_copy(update={"float_tolerance": None})}
     )
     assert verify_code(strict, program, sandbox).status == "fail"
+
+
+ECHO = CodeProblem(
+    id="t/echo",
+    statement="Copy stdin to stdout.",
+    tests=CodeTests(stdio=[StdioCase(input="x" * 300_000 + "\n", output="x" * 300_000 + "\n")]),
+)
+
+
+@pytest.mark.parametrize(
+    ("program", "outcome", "detail"),
+    [
+        ("import sys\nsys.stdout.write(sys.stdin.read())\n", "passed", None),
+        (
+            "import os, sys\nsys.stdout.write(input() + '\\n')\nsys.stdout.flush()\nos._exit(0)\n",
+            "passed",
+            None,
+        ),
+        (
+            "import sys\nif __name__ == '__main__':\n    print(input())\n    sys.exit()\n",
+            "passed",
+            None,
+        ),
+        ("import sys\nprint(input())\nsys.exit(3)\n", "error", "exit code 3"),
+        ("import sys\nprint(input())\nsys.exit('bad input')\n", "error", "exit code 1"),
+        ("import os\nprint(input(), flush=True)\nos._exit(0)\n", "passed", None),
+        ("print('x' * 300_000)\n", "passed", None),
+        ("raise ValueError('no')\n", "error", "exit code 1"),
+        ("import time\ntime.sleep(60)\n", "timeout", None),
+    ],
+    ids=[
+        "echo",
+        "flush-then-_exit",
+        "main-guard",
+        "exit-3",
+        "exit-message",
+        "print-flush-_exit",
+        "ignores-stdin",
+        "raises",
+        "hangs",
+    ],
+)
+def test_stdio_runs_the_program_as_python_would(
+    sandbox: Sandbox, program: str, outcome: str, detail: str | None
+) -> None:
+    verdict = verify_code(ECHO, program, sandbox, test_timeout=2.0)
+    (case,) = verdict.evidence
+    assert case.outcome == outcome, case
+    if detail is not None:
+        assert case.details["detail"] == detail
+    if program.startswith("raise"):
+        assert "ValueError: no" in case.details["traceback"]
+    if program.startswith("import sys\nprint(input())\nsys.exit('bad"):
+        assert "bad input" in case.details["traceback"]
 
 
 def test_a_hanging_test_times_out_alone(sandbox: Sandbox) -> None:

@@ -11,6 +11,7 @@ Standalone on purpose (standard library and hypothesis only): it is copied into 
 from __future__ import annotations
 
 import ast
+import atexit
 import builtins
 import contextlib
 import ctypes
@@ -21,10 +22,10 @@ import os
 import select
 import signal
 import socket
-import subprocess
 import sys
 import time
 import traceback
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -110,31 +111,100 @@ def _describe(exc: BaseException) -> str:
     return short("".join(traceback.format_exception(exc)))
 
 
-def zygote(channel: socket.socket) -> None:
-    """Fork a worker per request and hand its pipes back. Forked before the judge reads anything,
-    so its children start clean, and a worker costs a fork rather than a Python start."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
-    while channel.recv(1):
-        request_r, request_w = os.pipe()
-        response_r, response_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
+def _run_main(load_fd: int) -> None:
+    """Run the program read from `load_fd` as `__main__` on fds 0-2, like `python -I -c`, then
+    exit with its status: a fork of a warm interpreter instead of a fresh one (~30 ms)."""
+    with os.fdopen(load_fd, "rb") as load:
+        source = load.read().decode()
+    # fds 0-2 are the case's pipes now; the streams made at the interpreter's start are stale
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False, errors="backslashreplace")  # noqa: SIM115
+    sys.argv = ["-c"]
+    module = types.ModuleType("__main__")
+    sys.modules["__main__"] = module
+    code = 0
+    try:
+        exec(compile(source, "<string>", "exec"), module.__dict__)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        if not isinstance(exc.code, int | None):
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    with contextlib.suppress(BaseException):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+    os._exit(code & 0xFF)
+
+
+def _fork_program(channel: socket.socket) -> tuple[int, list[int]]:
+    """A session running one whole program: its leader only waits for the program and writes
+    its exit status to a pipe, since the zygote's children are reaped by the kernel."""
+    load, stdin, stdout, stderr, status = (os.pipe() for _ in range(5))
+    ours = [load[0], stdin[0], stdout[1], stderr[1], status[1]]
+    theirs = [load[1], stdin[1], stdout[0], stderr[0], status[0]]
+    pid = os.fork()
+    if pid == 0:
+        try:
             channel.close()
-            os.close(request_w)
-            os.close(response_r)
+            for fd in theirs:
+                os.close(fd)
             os.setsid()
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(devnull, fd)
-            try:
-                worker(request_r, response_w)
-            finally:
-                os._exit(0)
-        os.close(request_r)
-        os.close(response_w)
-        socket.send_fds(channel, [str(pid).encode()], [request_w, response_r])
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            program = os.fork()
+            if program == 0:
+                os.close(status[1])
+                for fd, target in ((stdin[0], 0), (stdout[1], 1), (stderr[1], 2)):
+                    os.dup2(fd, target)
+                    os.close(fd)
+                _run_main(load[0])
+            for fd in ours:
+                if fd != status[1]:
+                    os.close(fd)
+            _, wait_status = os.waitpid(program, 0)
+            os.write(status[1], str(os.waitstatus_to_exitcode(wait_status)).encode())
+        finally:
+            os._exit(0)
+    for fd in ours:
+        os.close(fd)
+    return pid, theirs
+
+
+def _fork_worker(channel: socket.socket) -> tuple[int, list[int]]:
+    request_r, request_w = os.pipe()
+    response_r, response_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        channel.close()
         os.close(request_w)
         os.close(response_r)
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        try:
+            worker(request_r, response_w)
+        finally:
+            os._exit(0)
+    os.close(request_r)
+    os.close(response_w)
+    return pid, [request_w, response_r]
+
+
+def zygote(channel: socket.socket) -> None:
+    """Fork a worker (b"w") or a whole-program run (b"p") per request and hand its pipes back.
+    Forked before the judge reads anything, so its children start clean, and each costs a fork
+    rather than a Python start."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    while kind := channel.recv(1):
+        pid, fds = (_fork_program if kind == b"p" else _fork_worker)(channel)
+        socket.send_fds(channel, [str(pid).encode()], fds)
+        for fd in fds:
+            os.close(fd)
 
 
 class Zygote:
@@ -150,16 +220,25 @@ class Zygote:
                 os._exit(0)
         theirs.close()
 
-    def spawn(self) -> tuple[int, int, int]:
-        """A new worker: (pid, request fd to write, response fd to read)."""
+    def _spawn(self, kind: bytes, count: int) -> tuple[int, list[int]]:
         try:
-            self.channel.send(b"w")
-            data, fds, _, _ = socket.recv_fds(self.channel, 32, 2)
+            self.channel.send(kind)
+            data, fds, _, _ = socket.recv_fds(self.channel, 32, count)
         except OSError as exc:
             raise CandidateError("error", "no worker could be started") from exc
-        if len(fds) != 2:
+        if len(fds) != count:
             raise CandidateError("error", "no worker could be started")
-        return int(data), fds[0], fds[1]
+        return int(data), fds
+
+    def worker(self) -> tuple[int, int, int]:
+        """A new worker: (pid, request fd to write, response fd to read)."""
+        pid, (request_w, response_r) = self._spawn(b"w", 2)
+        return pid, request_w, response_r
+
+    def program(self) -> tuple[int, list[int]]:
+        """A new whole-program run: (session pid, [source and stdin fds to write, stdout,
+        stderr and exit status fds to read])."""
+        return self._spawn(b"p", 5)
 
 
 # --- the judge's side of a worker --------------------------------------------------------------
@@ -205,7 +284,7 @@ class Worker:
         self.calls: list[tuple[str, str]] = []  # (arguments, result) of the current test
 
     def _start(self) -> None:
-        self.pid, self._request_w, self._response_r = self.zygote.spawn()
+        self.pid, self._request_w, self._response_r = self.zygote.worker()
         self._buffer = b""
         self._write({"source": self.source, "entry_point": self.entry_point})
         loaded = self._read()
@@ -444,36 +523,70 @@ def _same_output(actual: str, expected: str, tolerance: float | None) -> bool:
     return True
 
 
-def _run_program(config: dict[str, Any], stdin: str) -> tuple[str, str, str]:
+def _run_program(config: dict[str, Any], zygote: Zygote, stdin: str) -> tuple[str, str, str]:
     """Run the candidate as a whole program; returns (status, stdout, stderr)."""
-    process = subprocess.Popen(
-        [*config["python"], "-c", config["source"]],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    pid, (load, feed, *outputs) = zygote.program()
     try:
-        out, err = process.communicate(stdin.encode(), timeout=config["test_timeout"])
-        status = "ran" if process.returncode == 0 else f"exit code {process.returncode}"
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        out, err = process.communicate()
-        status = "timeout"
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    return status, out.decode(errors="replace"), err.decode(errors="replace")
+        _write_all(load, config["source"].encode())
+        os.close(load)
+        data = {fd: b"" for fd in outputs}
+        status = _exchange(feed, stdin.encode(), data, time.monotonic() + config["test_timeout"])
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        for fd in outputs:
+            os.close(fd)
+    out, err, code = (data[fd].decode(errors="replace") for fd in outputs)
+    if status == "ran" and code != "0":
+        status = f"exit code {code}" if code else "the program's session was killed"
+    return status, out, err
 
 
-def _stdio_units(config: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _exchange(feed: int, stdin: bytes, data: dict[int, bytes], deadline: float) -> str:
+    """Feed stdin and collect every output until all close: "ran", "timeout" or a flood."""
+    os.set_blocking(feed, False)
+    feeding = True
+    try:
+        reading = list(data)
+        while reading:
+            if feeding and not stdin:
+                os.close(feed)  # end of input, as when a shell's pipe closes
+                feeding = False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            ready, writable, _ = select.select(reading, [feed] if feeding else [], [], remaining)
+            if writable:
+                try:
+                    stdin = stdin[os.write(feed, stdin[:65536]) :]
+                except BrokenPipeError:
+                    stdin = b""  # the program stopped reading
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    reading.remove(fd)
+                elif sum(map(len, data.values())) > MAX_MESSAGE:
+                    return f"output over {MAX_MESSAGE} bytes"
+                data[fd] += chunk
+        return "ran"
+    finally:
+        if feeding:
+            os.close(feed)
+
+
+def _stdio_units(config: dict[str, Any], zygote: Zygote) -> Iterator[dict[str, Any]]:
     timed_out = False
     for number, case in enumerate(config["stdio"], start=1):
         name = f"stdio {number}"
         if timed_out:
             yield _result(name, "stdio", "skipped", detail="not run: an earlier case timed out")
             continue
-        status, out, err = _run_program(config, case["input"])
+        status, out, err = _run_program(config, zygote, case["input"])
         details = {"input": case["input"], "expected": case["output"], "actual": out}
         if status == "timeout":
             timed_out = True
@@ -603,7 +716,7 @@ def judge(config: dict[str, Any], zygote: Zygote) -> list[dict[str, Any]]:
                 results.append(_result("generated inputs", "property", "skipped", detail=detail))
         finally:
             candidate.stop()
-    results += _stdio_units(config)
+    results += _stdio_units(config, zygote)
     return results
 
 
@@ -612,7 +725,6 @@ def main() -> None:
     zygote = Zygote()
     config = json.loads(sys.stdin.read())
     token = config.pop("token")
-    config["python"] = [sys.executable, "-I"]
     try:
         report: dict[str, Any] = {"tests": judge(config, zygote)}
     except Exception as exc:  # a broken test suite is the problem's fault: say so, don't pass
