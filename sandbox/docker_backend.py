@@ -9,7 +9,6 @@ import json
 import os
 import re
 import secrets
-import select
 import socket
 import struct
 import tarfile
@@ -28,7 +27,7 @@ from sandbox.base import Sandbox
 from sandbox.environment import sandbox_env
 from sandbox.errors import SandboxError, SandboxUnavailable
 from sandbox.model import WORKDIR, ExecRequest, ExecResult, Limits, as_bytes
-from sandbox.streams import STDERR, STDOUT, Capture
+from sandbox.streams import STDERR, STDOUT, Capture, Feed, pump
 
 DEFAULT_IMAGE = "reasoning-factory-sandbox:latest"
 LABEL = "reasoning-factory.sandbox"
@@ -415,37 +414,29 @@ def _converse(
     """Send one run to PID 1 and collect its output until the exit frame, the deadline, or an
     overflow; (outcome, exit status)."""
     frames, messages = _Frames(), _Messages()
-    view = memoryview(request)
-    sent = 0
+    exit_codes: list[int] = []
     errors = bytearray()  # PID 1's own stderr: only a crash of ours writes there
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return "timeout", None
-        writers = [conn] if sent < len(view) else []
-        readable, writable, _ = select.select([conn], writers, [], remaining)
-        if writable:
-            with contextlib.suppress(BlockingIOError):
-                sent += conn.send(view[sent : sent + 65536])
-        if not readable:
-            continue
-        try:
-            chunk = conn.recv(65536)
-        except BlockingIOError:
-            continue
-        except OSError:
-            chunk = b""
-        if not chunk:
-            raise SandboxError(f"the container's init stopped: {errors.decode()[-500:]}")
+
+    def sink(_fd: int, chunk: bytes) -> bool:
         for stream, payload in frames.feed(chunk):
             if stream == STDERR:
-                errors += payload[-4096:]
+                errors.extend(payload[-4096:])
                 continue
             for kind, body in messages.feed(payload):
                 if kind == b"x":
-                    return "done", int(body)
+                    exit_codes.append(int(body))
+                    return False
                 if not capture.add(STDOUT if kind == b"o" else STDERR, body):
-                    return "capped", None
+                    return False
+        return True
+
+    # The request ends by its length, not by closing: the connection is PID 1's stdin for good.
+    outcome = pump([conn.fileno()], Feed(conn.fileno(), request, lambda: None), deadline, sink)
+    if exit_codes:
+        return "done", exit_codes[0]
+    if outcome == "eof":
+        raise SandboxError(f"the container's init stopped: {errors.decode()[-500:]}")
+    return ("timeout" if outcome == "timeout" else "capped"), None
 
 
 _TRAILER = re.compile(rb"\n(\S+) (\d+) (\d+)\n\Z")

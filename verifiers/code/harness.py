@@ -81,7 +81,10 @@ def short(value: Any) -> str:
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
-    data = (json.dumps(message) + "\n").encode()
+    _write_all(fd, (json.dumps(message) + "\n").encode())
+
+
+def _write_all(fd: int, data: bytes) -> None:
     while data:
         data = data[os.write(fd, data) :]
 
@@ -540,11 +543,6 @@ def _run_program(config: dict[str, Any], zygote: Zygote, stdin: str) -> tuple[st
     if status == "ran" and code != "0":
         status = f"exit code {code}" if code else "the program's session was killed"
     return status, out, err
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    while data:
-        data = data[os.write(fd, data) :]
 
 
 def _exchange(feed: int, stdin: bytes, data: dict[int, bytes], deadline: float) -> str:
