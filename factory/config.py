@@ -222,7 +222,7 @@ verifiers:
     options:
       backend: auto         # docker when a daemon answers, else bwrap
       # workers: 2          # sandbox runs at once
-      # examples: 100       # generated inputs per property-based test
+      # examples: 100       # inputs each property-based test draws, once per problem
 
 # Error injection: "made a mistake, caught it, fixed it" examples from verified traces, the
 # mistake proven wrong and the fix proven right (output/corrections.jsonl and

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from problems import AssertTests, CodeProblem, CodeTests, PropertySpec, StdioCase
-from sandbox import Sandbox
-from verifiers.code.verify import program_for, verify_code
+from sandbox import ExecRequest, ExecResult, Sandbox
+from verifiers.code.verify import program_for, verify_code, verify_many
 
 ADD = CodeProblem(
     id="t/add",
@@ -74,7 +76,42 @@ def test_generated_inputs_catch_what_the_given_tests_miss(sandbox: Sandbox) -> N
     assert [e.outcome for e in verdict.evidence if e.check == "property"] == ["passed"]
     (differential,) = [e for e in verdict.evidence if e.check == "differential"]
     assert differential.outcome == "failed"
-    assert differential.reason.startswith("counterexample: a=50, b=")
+    # The smallest drawn input the wrong branch is taken on, with both sides shown.
+    a, b = (int(part.split("=")[1]) for part in differential.details["input"].split(", "))
+    assert a >= 50 and differential.reason.startswith(f"counterexample: a={a}, b={b}\n")
+    assert (differential.details["expected"], differential.details["actual"]) == (
+        str(a + b),
+        str(a - b),
+    )
+
+
+class CountingSandbox(Sandbox):
+    """A real backend that counts its harness runs: drawing runs apart from judging runs."""
+
+    def __init__(self, inner: Sandbox) -> None:
+        self.inner, self.name = inner, inner.name
+        self.draws = self.judged = 0
+
+    def run(self, request: ExecRequest) -> ExecResult:
+        if json.loads(request.stdin or "{}").get("draw"):
+            self.draws += 1
+        else:
+            self.judged += 1
+        return self.inner.run(request)
+
+
+def test_a_problems_inputs_are_drawn_once_for_all_its_candidates(sandbox: Sandbox) -> None:
+    # A problem of its own per backend: drawn inputs are kept per problem for the whole process.
+    problem = ADD.model_copy(update={"reference_solution": f"{RIGHT}# {sandbox.name}\n"})
+    edges = (50, 60, 70, 80)
+    wrong = [RIGHT.replace("return a + b", f"return a + b if a < {e} else a - b") for e in edges]
+    counting = CountingSandbox(sandbox)
+    verdicts = verify_many([(problem, program) for program in [*wrong, RIGHT]], counting)
+    assert (counting.draws, counting.judged) == (1, 5)
+    assert [v.status for v in verdicts] == ["fail"] * 4 + ["pass"]
+    for edge, verdict in zip(edges, verdicts[:4], strict=True):
+        (differential,) = [e for e in verdict.evidence if e.check == "differential"]
+        assert int(differential.details["input"].split(",")[0].removeprefix("a=")) >= edge
 
 
 def test_stdio_failure_shows_the_case(sandbox: Sandbox) -> None:

@@ -5,6 +5,9 @@ private pipe, and this process evaluates the tests and prints the results framed
 it knows. Nothing the candidate prints, exits with or patches can forge a pass. Workers are forked
 from a zygote made before the judge reads its input, so none holds the token or the tests.
 
+Run with `"draw": true` (once per problem), it instead draws the property-based tests' inputs
+with hypothesis, and the reference's outputs on them, for the host to replay to every candidate.
+
 Standalone on purpose (standard library and hypothesis only): it is copied into the sandbox.
 """
 
@@ -38,6 +41,8 @@ sys.set_int_max_str_digits(0)
 
 
 def encode(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 63:
+        return {"int": hex(value)}  # a JSON reader outside the sandbox may refuse long digits
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -52,7 +57,7 @@ def encode(value: Any) -> Any:
         return {"set": [encode(item) for item in value]}
     if isinstance(value, bytes):
         return {"bytes": value.hex()}
-    raise TypeError(f"a {type(value).__name__} cannot be returned across the sandbox boundary")
+    raise TypeError(f"a {type(value).__name__} cannot cross the sandbox boundary")
 
 
 def decode(data: Any) -> Any:
@@ -63,6 +68,8 @@ def decode(data: Any) -> Any:
     (tag, payload), *_ = data.items()
     if tag == "float":
         return float(payload)
+    if tag == "int":
+        return int(payload, 16)
     if tag == "tuple":
         return tuple(decode(item) for item in payload)
     if tag == "dict":
@@ -599,49 +606,95 @@ def _stdio_units(config: dict[str, Any], zygote: Zygote) -> Iterator[dict[str, A
             yield _result(name, "stdio", "failed", **details)
 
 
-# --- property-based tests ----------------------------------------------------------------------
+# --- generated inputs: drawn once per problem, replayed against every candidate ---------------
 
 
-def _hypothesis_run(
-    strategies: dict[str, str], examples: int, check: Callable[..., None]
-) -> Callable[[], None]:
-    """A test body that runs `check(**drawn)` on hypothesis draws and names the minimal failure."""
-    from hypothesis import HealthCheck, given, settings
+def _draw(
+    strategies: dict[str, str], examples: int, case: Callable[[dict[str, Any]], list[Any]]
+) -> dict[str, Any]:
+    """Up to `examples` distinct cases `case(inputs)` on hypothesis's draws from `strategies`,
+    smallest first, so the first failing case a candidate meets is a small counterexample."""
+    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
     from hypothesis.errors import Unsatisfiable
 
     drawn = {name: eval(expression, {"st": st}) for name, expression in strategies.items()}
-    failing: dict[str, Any] = {}
+    cases: dict[str, list[Any]] = {}
 
     @settings(
         max_examples=examples,
         deadline=None,
         database=None,
         derandomize=True,
+        phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
     @given(**drawn)
-    def run(**kwargs: Any) -> None:
+    def collect(**inputs: Any) -> None:
+        made = case(inputs)
+        cases.setdefault(json.dumps(made), made)
+
+    try:
+        collect()
+    except Unsatisfiable:
+        return {"skipped": "every generated input was rejected"}
+    except Skipped as exc:
+        return {"skipped": str(exc)}
+    return {"cases": sorted(cases.values(), key=lambda made: len(json.dumps(made)))}
+
+
+def _encoded(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {name: encode(value) for name, value in inputs.items()}
+
+
+def draw(config: dict[str, Any], zygote: Zygote) -> dict[str, Any]:
+    """Every property's inputs and the differential test's inputs with the reference's outputs:
+    plain data the host keeps and sends with each candidate of the problem."""
+    examples = config["examples"]
+    properties = [
+        _draw(spec["strategies"], examples, lambda inputs: [_encoded(inputs)])
+        for spec in config["properties"]
+    ]
+    strategies = config.get("input_strategies")
+    if not (config.get("reference") and strategies):
+        return {"properties": properties, "differential": None}
+    from hypothesis import assume
+
+    reference = Worker(config["reference"], config["entry_point"], zygote, config["test_timeout"])
+
+    def with_output(inputs: dict[str, Any]) -> list[Any]:
         try:
-            check(**kwargs)
-        except (AssertionError, CandidateError):
-            failing.clear()
-            failing.update(kwargs)
-            raise
+            expected = reference(**inputs)
+        except OutOfTime as exc:
+            raise Skipped("the reference solution is too slow on generated inputs") from exc
+        except Exception:
+            assume(False)  # the reference rejects this input: outside the problem's domain
+        return [_encoded(inputs), encode(expected)]
+
+    try:
+        differential = _draw(strategies, examples, with_output)
+    finally:
+        reference.stop()
+    return {"properties": properties, "differential": differential}
+
+
+def _replay(cases: list[list[Any]], check: Callable[..., None]) -> Callable[[], None]:
+    """A test body: `check(*rest, **inputs)` on each drawn case [inputs, *rest] in order; a
+    failure names the inputs it failed on."""
 
     def body() -> None:
-        try:
-            run()
-        except Unsatisfiable as exc:
-            raise Skipped("the reference rejected every generated input") from exc
-        except (AssertionError, CandidateError) as exc:
-            shown = ", ".join(f"{k}={short(repr(v))}" for k, v in failing.items())
-            detail = f"counterexample: {shown}\n{exc}"
-            if isinstance(exc, CandidateError):
-                raise CandidateError(exc.status, detail) from exc
-            if isinstance(exc, Mismatch):
-                raise Mismatch(exc.expected, exc.actual, f"counterexample: {shown}") from exc
-            raise AssertionError(detail) from exc
+        for inputs, *rest in cases:
+            kwargs = {name: decode(value) for name, value in inputs.items()}
+            try:
+                check(*map(decode, rest), **kwargs)
+            except (AssertionError, CandidateError) as exc:
+                shown = ", ".join(f"{k}={short(repr(v))}" for k, v in kwargs.items())
+                detail = f"counterexample: {shown}"
+                if isinstance(exc, CandidateError):
+                    raise CandidateError(exc.status, f"{detail}\n{exc}") from exc
+                if isinstance(exc, Mismatch):
+                    raise Mismatch(exc.expected, exc.actual, detail) from exc
+                raise AssertionError(f"{detail}\n{exc}") from exc
 
     return body
 
@@ -654,39 +707,30 @@ def _equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _property_units(config: dict[str, Any], candidate: Worker) -> Iterator[dict[str, Any]]:
-    # Properties draw many examples, so they get several tests' worth of time.
-    timeout = config["test_timeout"] * 10
-    examples = config["examples"]
-    for spec in config["properties"]:
-        namespace: dict[str, Any] = {"__name__": "properties"}
-        exec(compile(spec["code"], f"{spec['name']}.py", "exec"), namespace)
-        prop = namespace["prop"]
-        body = _hypothesis_run(spec["strategies"], examples, functools.partial(prop, candidate))
-        yield _run_unit(spec["name"], "property", candidate, timeout, body)
-    strategies = config.get("input_strategies")
-    if not (config.get("reference") and strategies):
-        return
-    from hypothesis import assume
-
-    reference = Worker(
-        config["reference"], config["entry_point"], candidate.zygote, config["test_timeout"]
-    )
-
-    def agree(**kwargs: Any) -> None:
-        try:
-            expected = reference(**kwargs)
-        except OutOfTime as exc:
-            raise Skipped("the reference solution is too slow on generated inputs") from exc
-        except Exception:
-            assume(False)  # the reference rejects this input: outside the problem's domain
-        actual = candidate(**kwargs)
+def _generated_units(config: dict[str, Any], candidate: Worker) -> Iterator[dict[str, Any]]:
+    def agree(expected: Any, /, **inputs: Any) -> None:
+        actual = candidate(**inputs)
         if not _equal(actual, expected):
             raise Mismatch(repr(expected), repr(actual))
 
-    body = _hypothesis_run(strategies, examples, agree)
-    yield _run_unit("differential vs reference", "differential", candidate, timeout, body)
-    reference.stop()
+    units: list[tuple[str, str, dict[str, Any], Callable[..., None]]] = []
+    for spec, drawn in zip(config["properties"], config["drawn"]["properties"], strict=True):
+        namespace: dict[str, Any] = {"__name__": "properties"}
+        exec(compile(spec["code"], f"{spec['name']}.py", "exec"), namespace)
+        units.append(
+            (spec["name"], "property", drawn, functools.partial(namespace["prop"], candidate))
+        )
+    if config["drawn"]["differential"] is not None:
+        units.append(
+            ("differential vs reference", "differential", config["drawn"]["differential"], agree)
+        )
+    # Many inputs per test, so each gets several tests' worth of time.
+    timeout = config["test_timeout"] * 10
+    for name, kind, drawn, check in units:
+        if "skipped" in drawn:
+            yield _result(name, kind, "skipped", detail=drawn["skipped"])
+        else:
+            yield _run_unit(name, kind, candidate, timeout, _replay(drawn["cases"], check))
 
 
 # --- entry point --------------------------------------------------------------------------------
@@ -700,15 +744,15 @@ def _private() -> None:
 
 def judge(config: dict[str, Any], zygote: Zygote) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
-    if config.get("asserts") or config.get("properties") or config.get("input_strategies"):
+    generated = config.get("drawn")
+    if config.get("asserts") or generated:
         candidate = Worker(config["source"], config["entry_point"], zygote, config["test_timeout"])
         try:
             if config.get("asserts"):
                 results += _assert_units(config, candidate)
-            generated = config.get("properties") or config.get("input_strategies")
-            if generated and config["examples"] and all(r["status"] == "passed" for r in results):
-                results += _property_units(config, candidate)
-            elif generated and config["examples"]:
+            if generated and all(r["status"] == "passed" for r in results):
+                results += _generated_units(config, candidate)
+            elif generated:
                 # Generated inputs hunt for bugs the given tests miss; this one has been found.
                 detail = "not run: a given test already failed"
                 results.append(_result("generated inputs", "property", "skipped", detail=detail))
@@ -724,7 +768,11 @@ def main() -> None:
     config = json.loads(sys.stdin.read())
     token = config.pop("token")
     try:
-        report: dict[str, Any] = {"tests": judge(config, zygote)}
+        report: dict[str, Any] = (
+            {"drawn": draw(config, zygote)}
+            if config.get("draw")
+            else {"tests": judge(config, zygote)}
+        )
     except Exception as exc:  # a broken test suite is the problem's fault: say so, don't pass
         report = {"tests": [], "harness_error": "".join(traceback.format_exception(exc))}
     sys.stdout.write(f"{token}{json.dumps(report)}{token}\n")

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from importlib.resources import files
 from typing import Any
 
 from problems import CodeProblem
-from sandbox import ExecRequest, Limits, Sandbox
+from sandbox import ExecRequest, ExecResult, Limits, Sandbox
 from verifiers.code.strategies import signature_strategies
 from verifiers.verdict import Evidence, Verdict
 
@@ -23,6 +25,10 @@ HARNESS = (files("verifiers.code") / "harness.py").read_text(encoding="utf-8")
 # CPython 3.11's ast.parse is not thread-safe ("AST constructor recursion depth mismatch"), and
 # verify_many calls verify_code from threads.
 _AST_LOCK = threading.Lock()
+# Problems whose drawn inputs stay in memory: a run's traces of one problem arrive close together.
+DRAWS_KEPT = 512
+_DRAWS: OrderedDict[str, Future[tuple[dict[str, Any] | None, ExecResult]]] = OrderedDict()
+_DRAWS_LOCK = threading.Lock()
 _DETAIL_FIELDS = ("name", "input", "expected", "actual", "detail", "traceback", "source")
 
 
@@ -42,17 +48,34 @@ def program_for(problem: CodeProblem, completion: str) -> str:
     return completion if problem.entry_point in defined else problem.starter_code + completion
 
 
-def harness_input(
-    problem: CodeProblem, program: str, token: str, test_timeout: float, examples: int
-) -> dict[str, Any]:
+def draw_input(problem: CodeProblem, test_timeout: float, examples: int) -> dict[str, Any] | None:
+    """What the harness draws the problem's generated inputs from; None when it has none."""
     tests = problem.tests
     strategies = dict(tests.input_strategies)
     if not strategies and problem.reference_solution and problem.entry_point:
         signature = problem.starter_code or problem.reference_solution
         given = tests.asserts.code if tests.asserts else ""
         strategies = signature_strategies(signature, problem.entry_point, given)
+    if not problem.reference_solution:
+        strategies = {}
+    if not examples or not (tests.properties or strategies):
+        return None
     return {
-        "token": token,
+        "draw": True,
+        "entry_point": problem.entry_point,
+        "properties": [spec.model_dump() for spec in tests.properties],
+        "reference": problem.reference_solution,
+        "input_strategies": strategies,
+        "test_timeout": test_timeout,
+        "examples": examples,
+    }
+
+
+def harness_input(
+    problem: CodeProblem, program: str, test_timeout: float, drawn: dict[str, Any] | None
+) -> dict[str, Any]:
+    tests = problem.tests
+    return {
         "source": program,
         "entry_point": problem.entry_point,
         "starter_code": problem.starter_code,
@@ -60,10 +83,8 @@ def harness_input(
         "stdio": [case.model_dump() for case in tests.stdio],
         "float_tolerance": tests.float_tolerance,
         "properties": [spec.model_dump() for spec in tests.properties],
-        "reference": problem.reference_solution,
-        "input_strategies": strategies,
+        "drawn": drawn,
         "test_timeout": test_timeout,
-        "examples": examples,
     }
 
 
@@ -76,13 +97,73 @@ def _wall_limit(problem: CodeProblem, test_timeout: float) -> float:
     return min(30 + units * test_timeout, 3600)
 
 
-def _report(stdout: str, token: str) -> dict[str, Any] | None:
-    """The harness's report, trusted only inside the token frame the candidate cannot know."""
-    parts = stdout.split(token)
-    if len(parts) != 3:
-        return None
-    report: dict[str, Any] = json.loads(parts[1])
-    return report
+def _run_harness(
+    sandbox: Sandbox, config: dict[str, Any], wall: float
+) -> tuple[dict[str, Any] | None, ExecResult]:
+    """One harness run; its report is trusted only inside a token frame the candidate cannot
+    know (None when there is none)."""
+    token = secrets.token_hex(16)
+    result = sandbox.run(
+        ExecRequest(
+            command=["python3", "harness.py"],
+            files={"harness.py": HARNESS},
+            stdin=json.dumps(config | {"token": token}),
+            limits=Limits(
+                timeout_seconds=wall, cpu_seconds=int(wall) + 1, memory_mb=1024, pids=128
+            ),
+        )
+    )
+    parts = result.stdout.split(token)
+    report: dict[str, Any] | None = json.loads(parts[1]) if len(parts) == 3 else None
+    return report, result
+
+
+def _draw(
+    sandbox: Sandbox, config: dict[str, Any], wall: float
+) -> tuple[dict[str, Any] | None, ExecResult]:
+    """The problem's drawn inputs, from one harness run per problem: they depend only on the
+    problem, and drawing them (hypothesis and the reference) costs more than replaying them."""
+    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    with _DRAWS_LOCK:
+        future = _DRAWS.get(key)
+        mine = future is None
+        if future is None:
+            future = _DRAWS[key] = Future()
+            if len(_DRAWS) > DRAWS_KEPT:
+                _DRAWS.popitem(last=False)
+        else:
+            _DRAWS.move_to_end(key)
+    if mine:
+        try:
+            future.set_result(_run_harness(sandbox, config, wall))
+        except BaseException as error:  # not kept: the next candidate of the problem tries again
+            with _DRAWS_LOCK:
+                _DRAWS.pop(key, None)
+            future.set_exception(error)
+    return future.result()
+
+
+def _failure(report: dict[str, Any] | None, result: ExecResult) -> tuple[str, Evidence] | None:
+    """The verdict's status and evidence when a harness run gave no usable report."""
+    if report is None:
+        # No framed report: the run was killed, or the candidate took the judge down with it.
+        ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
+        evidence = Evidence(
+            check="harness",
+            outcome="no-report",
+            reason=f"the run {ended} before the judge reported; nothing counts as passed",
+            details={"stderr": result.stderr[-2000:], "backend": result.backend},
+        )
+        return ("timeout" if result.timed_out else "fail"), evidence
+    if report.get("harness_error"):
+        evidence = Evidence(
+            check="harness",
+            outcome="error",
+            reason="the problem's tests are broken",
+            details={"traceback": report["harness_error"][-2000:]},
+        )
+        return "error", evidence
+    return None
 
 
 def _evidence(tests: list[dict[str, Any]]) -> list[Evidence]:
@@ -115,50 +196,31 @@ def verify_code(
     test_timeout: float = 3.0,
     examples: int = 100,
 ) -> Verdict:
-    """Run every test of `problem` against `program` in one sandbox execution.
+    """Run every test of `problem` against `program` in one sandbox execution (and, once per
+    problem, one that draws its generated inputs).
 
-    `examples` is how many generated inputs each property-based test draws; 0 runs only the
-    given tests."""
+    `examples` is how many inputs each property-based test draws, once per problem (every
+    candidate of a problem meets the same inputs); 0 runs only the given tests."""
     started = time.perf_counter()
-    token = secrets.token_hex(16)
     with _AST_LOCK:
         wall = _wall_limit(problem, test_timeout)
-        stdin = json.dumps(harness_input(problem, program, token, test_timeout, examples))
-    result = sandbox.run(
-        ExecRequest(
-            command=["python3", "harness.py"],
-            files={"harness.py": HARNESS},
-            stdin=stdin,
-            limits=Limits(
-                timeout_seconds=wall, cpu_seconds=int(wall) + 1, memory_mb=1024, pids=128
-            ),
-        )
-    )
+        to_draw = draw_input(problem, test_timeout, examples)
+    drawn, failure = None, None
+    if to_draw is not None:
+        report, result = _draw(sandbox, to_draw, wall)
+        failure = _failure(report, result)
+        drawn = report["drawn"] if report is not None and failure is None else None
+    if failure is None:
+        config = harness_input(problem, program, test_timeout, drawn)
+        report, result = _run_harness(sandbox, config, wall)
+        failure = _failure(report, result)
     seconds = time.perf_counter() - started
-    report = _report(result.stdout, token)
-    if report is None:
-        # No framed report: the run was killed, or the candidate took the judge down with it.
-        ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
-        evidence = Evidence(
-            check="harness",
-            outcome="no-report",
-            reason=f"the run {ended} before the judge reported; nothing counts as passed",
-            details={"stderr": result.stderr[-2000:], "backend": result.backend},
-        )
-        status = "timeout" if result.timed_out else "fail"
+    if failure is not None:
+        status, evidence = failure
         return Verdict(
             status=status, verifier=NAME, version=VERSION, evidence=[evidence], seconds=seconds
         )
-    if report.get("harness_error"):
-        evidence = Evidence(
-            check="harness",
-            outcome="error",
-            reason="the problem's tests are broken",
-            details={"traceback": report["harness_error"][-2000:]},
-        )
-        return Verdict(
-            status="error", verifier=NAME, version=VERSION, evidence=[evidence], seconds=seconds
-        )
+    assert report is not None
     tests = report["tests"]
     return Verdict(
         status=_status(tests),
