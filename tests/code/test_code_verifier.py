@@ -114,6 +114,47 @@ def test_a_problems_inputs_are_drawn_once_for_all_its_candidates(sandbox: Sandbo
         assert int(differential.details["input"].split(",")[0].removeprefix("a=")) >= edge
 
 
+def _variant(name: str, reference: str) -> CodeProblem:
+    """ADD under another entry point (so its drawn inputs are its own) with `reference`."""
+    return ADD.model_copy(
+        update={
+            "id": f"t/{name}",
+            "entry_point": name,
+            "starter_code": (ADD.starter_code or "").replace("def add", f"def {name}"),
+            "reference_solution": reference.replace("add", name),
+        }
+    )
+
+
+def test_the_problems_of_a_batch_are_drawn_in_one_run(sandbox: Sandbox) -> None:
+    names = [f"add_{sandbox.name}_{n}" for n in range(3)]
+    problems = [_variant(name, RIGHT) for name in names]
+    counting = CountingSandbox(sandbox)
+    verdicts = verify_many([(p, p.reference_solution or "") for p in problems], counting, workers=1)
+    assert (counting.draws, counting.judged) == (1, 3)
+    assert [v.status for v in verdicts] == ["pass"] * 3
+    assert all(any(e.check == "differential" for e in v.evidence) for v in verdicts)
+
+
+def test_a_reference_that_kills_the_draw_spoils_only_its_own_problem(sandbox: Sandbox) -> None:
+    killer = RIGHT.replace("return a + b", "import os, signal\n    os.kill(-1, signal.SIGKILL)")
+    good = _variant(f"add_{sandbox.name}_good", RIGHT)
+    evil = _variant(f"add_{sandbox.name}_evil", killer)
+    counting = CountingSandbox(sandbox)
+    jobs = [
+        (good, RIGHT.replace("add", good.entry_point or "")),
+        (evil, RIGHT.replace("add", evil.entry_point or "")),
+    ]
+    verdicts = verify_many(jobs, counting, workers=1)
+    # The run drawing both ends with no report; each is then drawn alone.
+    assert counting.draws == 3
+    assert verdicts[0].status == "pass" and any(
+        e.check == "differential" for e in verdicts[0].evidence
+    )
+    assert verdicts[1].status != "pass"
+    assert verdicts[1].evidence[0].reason.startswith("the run drawing the problem's generated")
+
+
 def test_stdio_failure_shows_the_case(sandbox: Sandbox) -> None:
     wrong = RIGHT.replace("print(add(", "print(1 + add(")
     verdict = verify_code(ADD, wrong, sandbox)

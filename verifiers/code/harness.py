@@ -5,8 +5,9 @@ private pipe, and this process evaluates the tests and prints the results framed
 it knows. Nothing the candidate prints, exits with or patches can forge a pass. Workers are forked
 from a zygote made before the judge reads its input, so none holds the token or the tests.
 
-Run with `"draw": true` (once per problem), it instead draws the property-based tests' inputs
-with hypothesis, and the reference's outputs on them, for the host to replay to every candidate.
+Given `"draw": [problem, ...]` instead (once per problem), it draws the property-based tests'
+inputs with hypothesis, and the reference's outputs on them, for the host to replay to every
+candidate of the problem.
 
 Standalone on purpose (standard library and hypothesis only): it is copied into the sandbox.
 """
@@ -762,6 +763,23 @@ def judge(config: dict[str, Any], zygote: Zygote) -> list[dict[str, Any]]:
     return results
 
 
+def _broken(exc: Exception) -> dict[str, Any]:
+    """A broken test suite is the problem's fault: say so, don't pass."""
+    return {"tests": [], "harness_error": "".join(traceback.format_exception(exc))}
+
+
+def draw_each(problems: list[dict[str, Any]], zygote: Zygote) -> list[dict[str, Any]]:
+    """Several problems' draws in one run, which imports hypothesis once; one broken problem
+    does not spoil the others'."""
+    reports = []
+    for config in problems:
+        try:
+            reports.append({"drawn": draw(config, zygote)})
+        except Exception as exc:
+            reports.append(_broken(exc))
+    return reports
+
+
 def main() -> None:
     _private()  # before the fork, so the zygote and every worker are non-dumpable too
     zygote = Zygote()
@@ -769,12 +787,12 @@ def main() -> None:
     token = config.pop("token")
     try:
         report: dict[str, Any] = (
-            {"drawn": draw(config, zygote)}
-            if config.get("draw")
+            {"drawn": draw_each(config["draw"], zygote)}
+            if "draw" in config
             else {"tests": judge(config, zygote)}
         )
-    except Exception as exc:  # a broken test suite is the problem's fault: say so, don't pass
-        report = {"tests": [], "harness_error": "".join(traceback.format_exception(exc))}
+    except Exception as exc:
+        report = _broken(exc)
     sys.stdout.write(f"{token}{json.dumps(report)}{token}\n")
 
 

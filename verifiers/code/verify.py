@@ -25,6 +25,7 @@ HARNESS = (files("verifiers.code") / "harness.py").read_text(encoding="utf-8")
 # CPython 3.11's ast.parse is not thread-safe ("AST constructor recursion depth mismatch"), and
 # verify_many calls verify_code from threads.
 _AST_LOCK = threading.Lock()
+DEFAULT_TEST_TIMEOUT = 3.0  # seconds per test
 # Problems whose drawn inputs stay in memory: a run's traces of one problem arrive close together.
 DRAWS_KEPT = 512
 _DRAWS: OrderedDict[str, Future[tuple[dict[str, Any] | None, ExecResult]]] = OrderedDict()
@@ -61,7 +62,6 @@ def draw_input(problem: CodeProblem, test_timeout: float, examples: int) -> dict
     if not examples or not (tests.properties or strategies):
         return None
     return {
-        "draw": True,
         "entry_point": problem.entry_point,
         "properties": [spec.model_dump() for spec in tests.properties],
         "reference": problem.reference_solution,
@@ -109,7 +109,7 @@ def _run_harness(
             files={"harness.py": HARNESS},
             stdin=json.dumps(config | {"token": token}),
             limits=Limits(
-                timeout_seconds=wall, cpu_seconds=int(wall) + 1, memory_mb=1024, pids=128
+                timeout_seconds=wall, cpu_seconds=min(int(wall) + 1, 3600), memory_mb=1024, pids=128
             ),
         )
     )
@@ -118,32 +118,57 @@ def _run_harness(
     return report, result
 
 
-def _draw(
-    sandbox: Sandbox, config: dict[str, Any], wall: float
-) -> tuple[dict[str, Any] | None, ExecResult]:
-    """The problem's drawn inputs, from one harness run per problem: they depend only on the
-    problem, and drawing them (hypothesis and the reference) costs more than replaying them."""
-    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+Drawn = tuple[dict[str, Any] | None, ExecResult]  # a problem's draw report, and its run
+
+
+def _draws(sandbox: Sandbox, problems: Sequence[tuple[dict[str, Any], float]]) -> list[Drawn]:
+    """The drawn inputs of each (draw config, wall limit): they depend only on the problem, so
+    each is drawn once (kept by content, even when several threads ask at once), and those not
+    kept yet are drawn together in one run."""
+    futures: list[Future[Drawn]] = []
+    mine: list[tuple[str, dict[str, Any], float, Future[Drawn]]] = []
     with _DRAWS_LOCK:
-        future = _DRAWS.get(key)
-        mine = future is None
-        if future is None:
-            future = _DRAWS[key] = Future()
-            if len(_DRAWS) > DRAWS_KEPT:
-                _DRAWS.popitem(last=False)
-        else:
-            _DRAWS.move_to_end(key)
+        for config, wall in problems:
+            key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+            future = _DRAWS.get(key)
+            if future is None:
+                future = _DRAWS[key] = Future()
+                mine.append((key, config, wall, future))
+                if len(_DRAWS) > DRAWS_KEPT:
+                    _DRAWS.popitem(last=False)
+            else:
+                _DRAWS.move_to_end(key)
+            futures.append(future)
     if mine:
         try:
-            future.set_result(_run_harness(sandbox, config, wall))
+            drawn = _draw_together(sandbox, [(config, wall) for _, config, wall, _ in mine])
         except BaseException as error:  # not kept: the next candidate of the problem tries again
             with _DRAWS_LOCK:
-                _DRAWS.pop(key, None)
-            future.set_exception(error)
-    return future.result()
+                for key, *_ in mine:
+                    _DRAWS.pop(key, None)
+            for *_, future in mine:
+                future.set_exception(error)
+            raise
+        for (*_, future), outcome in zip(mine, drawn, strict=True):
+            future.set_result(outcome)
+    return [future.result() for future in futures]
 
 
-def _failure(report: dict[str, Any] | None, result: ExecResult) -> tuple[str, Evidence] | None:
+def _draw_together(sandbox: Sandbox, problems: list[tuple[dict[str, Any], float]]) -> list[Drawn]:
+    """One run draws for all `problems`; when it gives no report (a reference that hangs or
+    kills it), each is drawn alone so the others keep their inputs."""
+    wall = min(sum(wall for _, wall in problems), 3600)
+    report, result = _run_harness(sandbox, {"draw": [config for config, _ in problems]}, wall)
+    if report is not None and "drawn" in report:
+        return [(entry, result) for entry in report["drawn"]]
+    if len(problems) == 1:
+        return [(report, result)]
+    return [outcome for problem in problems for outcome in _draw_together(sandbox, [problem])]
+
+
+def _failure(
+    report: dict[str, Any] | None, result: ExecResult, run: str = "the run"
+) -> tuple[str, Evidence] | None:
     """The verdict's status and evidence when a harness run gave no usable report."""
     if report is None:
         # No framed report: the run was killed, or the candidate took the judge down with it.
@@ -151,7 +176,7 @@ def _failure(report: dict[str, Any] | None, result: ExecResult) -> tuple[str, Ev
         evidence = Evidence(
             check="harness",
             outcome="no-report",
-            reason=f"the run {ended} before the judge reported; nothing counts as passed",
+            reason=f"{run} {ended} before the judge reported; nothing counts as passed",
             details={"stderr": result.stderr[-2000:], "backend": result.backend},
         )
         return ("timeout" if result.timed_out else "fail"), evidence
@@ -193,7 +218,7 @@ def verify_code(
     program: str,
     sandbox: Sandbox,
     *,
-    test_timeout: float = 3.0,
+    test_timeout: float = DEFAULT_TEST_TIMEOUT,
     examples: int = 100,
 ) -> Verdict:
     """Run every test of `problem` against `program` in one sandbox execution (and, once per
@@ -207,8 +232,8 @@ def verify_code(
         to_draw = draw_input(problem, test_timeout, examples)
     drawn, failure = None, None
     if to_draw is not None:
-        report, result = _draw(sandbox, to_draw, wall)
-        failure = _failure(report, result)
+        ((report, result),) = _draws(sandbox, [(to_draw, wall)])
+        failure = _failure(report, result, "the run drawing the problem's generated inputs")
         drawn = report["drawn"] if report is not None and failure is None else None
     if failure is None:
         config = harness_input(problem, program, test_timeout, drawn)
@@ -241,7 +266,18 @@ def verify_many(
 ) -> list[Verdict]:
     """Judge (problem, program) pairs, `workers` sandbox runs at a time; verdicts in input order.
     `on_done(position)` is called as each finishes, for progress bars."""
+    to_draw: dict[str, tuple[dict[str, Any], float]] = {}
+    for problem, _ in jobs:
+        with _AST_LOCK:
+            config = draw_input(problem, DEFAULT_TEST_TIMEOUT, examples)
+            if config is not None:
+                wall = _wall_limit(problem, DEFAULT_TEST_TIMEOUT)
+                to_draw.setdefault(json.dumps(config, sort_keys=True), (config, wall))
+    problems = list(to_draw.values())
     with ThreadPoolExecutor(max_workers=workers) as pool:
+        # The problems' inputs first, a share per worker, so no judging run waits on a draw.
+        shares = [problems[start::workers] for start in range(workers)]
+        list(pool.map(lambda share: _draws(sandbox, share), [s for s in shares if s]))
         futures = {
             pool.submit(verify_code, problem, program, sandbox, examples=examples): position
             for position, (problem, program) in enumerate(jobs)
