@@ -9,7 +9,6 @@ program taken back out of the composed example must pass every test again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from itertools import zip_longest
 
 from factory.inject.compose import (
@@ -24,7 +23,7 @@ from factory.inject.model import Correction, Source, correction_id
 from problems import CodeProblem
 from sandbox import Sandbox
 from verifiers.code.mutate import Mutant, mutants
-from verifiers.code.verify import verify_code
+from verifiers.code.verify import verify_many
 from verifiers.verdict import Verdict
 
 CODE_OPERATORS = (
@@ -52,24 +51,6 @@ def ordered_mutants(source: Source, operators: Sequence[str]) -> list[Mutant]:
     ]
     mixed = [m for row in zip_longest(*groups) for m in row if m is not None]
     return mixed[:MAX_ATTEMPTS]
-
-
-def _run(
-    jobs: Sequence[tuple[CodeProblem, str]],
-    sandbox: Sandbox,
-    workers: int,
-    examples: int,
-    test_timeout: float,
-) -> list[Verdict]:
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(
-            pool.map(
-                lambda job: verify_code(
-                    job[0], job[1], sandbox, test_timeout=test_timeout, examples=examples
-                ),
-                jobs,
-            )
-        )
 
 
 def _choose(failing: list[tuple[Mutant, Verdict]], count: int) -> list[tuple[Mutant, Verdict]]:
@@ -111,7 +92,9 @@ def failing_mutants(
             problem = problems[trace_id]
             assert isinstance(problem, CodeProblem)
             jobs.append((problem, mutant.source))
-        verdicts = _run(jobs, sandbox, workers, examples, MUTANT_TEST_TIMEOUT)
+        verdicts = verify_many(
+            jobs, sandbox, workers=workers, examples=examples, test_timeout=MUTANT_TEST_TIMEOUT
+        )
         for (trace_id, mutant), verdict in zip(batch, verdicts, strict=True):
             if verdict.status == "fail" and failing_test(verdict) is not None:
                 failing[trace_id].append((mutant, verdict))
@@ -141,7 +124,13 @@ def inject_code(
             programs[program] = (source.problem, program)
             built.append((source, mutant, verdict, evidence, check, text, program))
     # The program taken back out of each example must pass again, with the full test limits.
-    verdicts = _run(list(programs.values()), sandbox, workers, examples, FIXED_TEST_TIMEOUT)
+    verdicts = verify_many(
+        list(programs.values()),
+        sandbox,
+        workers=workers,
+        examples=examples,
+        test_timeout=FIXED_TEST_TIMEOUT,
+    )
     fixed = dict(zip(programs, verdicts, strict=True))
     corrections = []
     for source, mutant, verdict, evidence, check, text, program in built:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from problems import AssertTests, CodeProblem, CodeTests, PropertySpec, StdioCase
-from sandbox import ExecRequest, ExecResult, Sandbox
+from sandbox import Sandbox
+from tests.code.counting import CountingSandbox
 from verifiers.code.verify import program_for, verify_code, verify_many
 
 ADD = CodeProblem(
@@ -85,21 +84,6 @@ def test_generated_inputs_catch_what_the_given_tests_miss(sandbox: Sandbox) -> N
     )
 
 
-class CountingSandbox(Sandbox):
-    """A real backend that counts its harness runs: drawing runs apart from judging runs."""
-
-    def __init__(self, inner: Sandbox) -> None:
-        self.inner, self.name = inner, inner.name
-        self.draws = self.judged = 0
-
-    def run(self, request: ExecRequest) -> ExecResult:
-        if json.loads(request.stdin or "{}").get("draw"):
-            self.draws += 1
-        else:
-            self.judged += 1
-        return self.inner.run(request)
-
-
 def test_a_problems_inputs_are_drawn_once_for_all_its_candidates(sandbox: Sandbox) -> None:
     # A problem of its own per backend: drawn inputs are kept per problem for the whole process.
     problem = ADD.model_copy(update={"reference_solution": f"{RIGHT}# {sandbox.name}\n"})
@@ -107,7 +91,7 @@ def test_a_problems_inputs_are_drawn_once_for_all_its_candidates(sandbox: Sandbo
     wrong = [RIGHT.replace("return a + b", f"return a + b if a < {e} else a - b") for e in edges]
     counting = CountingSandbox(sandbox)
     verdicts = verify_many([(problem, program) for program in [*wrong, RIGHT]], counting)
-    assert (counting.draws, counting.judged) == (1, 5)
+    assert (counting.draws, counting.batches) == (1, [3, 2])
     assert [v.status for v in verdicts] == ["fail"] * 4 + ["pass"]
     for edge, verdict in zip(edges, verdicts[:4], strict=True):
         (differential,) = [e for e in verdict.evidence if e.check == "differential"]
@@ -131,7 +115,7 @@ def test_the_problems_of_a_batch_are_drawn_in_one_run(sandbox: Sandbox) -> None:
     problems = [_variant(name, RIGHT) for name in names]
     counting = CountingSandbox(sandbox)
     verdicts = verify_many([(p, p.reference_solution or "") for p in problems], counting, workers=1)
-    assert (counting.draws, counting.judged) == (1, 3)
+    assert (counting.draws, counting.batches) == (1, [3])
     assert [v.status for v in verdicts] == ["pass"] * 3
     assert all(any(e.check == "differential" for e in v.evidence) for v in verdicts)
 
@@ -147,12 +131,12 @@ def test_a_reference_that_kills_the_draw_spoils_only_its_own_problem(sandbox: Sa
     ]
     verdicts = verify_many(jobs, counting, workers=1)
     # The run drawing both ends with no report; each is then drawn alone.
-    assert counting.draws == 3
+    assert (counting.draws, counting.batches) == (3, [1])
     assert verdicts[0].status == "pass" and any(
         e.check == "differential" for e in verdicts[0].evidence
     )
     assert verdicts[1].status != "pass"
-    assert verdicts[1].evidence[0].reason.startswith("the run drawing the problem's generated")
+    assert verdicts[1].evidence[0].reason.startswith("the run drawing the problem's inputs")
 
 
 def test_stdio_failure_shows_the_case(sandbox: Sandbox) -> None:

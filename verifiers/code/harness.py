@@ -24,6 +24,7 @@ import json
 import math
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -223,7 +224,8 @@ class Zygote:
 
     def __init__(self) -> None:
         self.channel, theirs = socket.socketpair()
-        if os.fork() == 0:
+        self.pid = os.fork()
+        if self.pid == 0:
             self.channel.close()
             try:
                 zygote(theirs)
@@ -592,7 +594,11 @@ def _stdio_units(config: dict[str, Any], zygote: Zygote) -> Iterator[dict[str, A
         if timed_out:
             yield _result(name, "stdio", "skipped", detail="not run: an earlier case timed out")
             continue
-        status, out, err = _run_program(config, zygote, case["input"])
+        try:
+            status, out, err = _run_program(config, zygote, case["input"])
+        except CandidateError as exc:  # an earlier run of the program took the zygote down
+            yield _result(name, "stdio", exc.status, detail=str(exc))
+            continue
         details = {"input": case["input"], "expected": case["output"], "actual": out}
         if status == "timeout":
             timed_out = True
@@ -738,9 +744,97 @@ def _generated_units(config: dict[str, Any], candidate: Worker) -> Iterator[dict
 
 
 def _private() -> None:
-    """Make this process non-dumpable: same-uid workers then cannot ptrace it or open its fds."""
+    """Make this process non-dumpable: same-uid workers then cannot ptrace it or open its fds;
+    and their subreaper, so what they leave behind becomes this process's to reap."""
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER = 36
+
+
+# --- between the candidates of one run ---------------------------------------------------------
+
+
+def _state(pid: int) -> str:
+    """A process's state letter ("" when it is gone): R, S, D run or wait; T is stopped; Z is
+    dead and unreaped."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+def _ancestors() -> set[int]:
+    pids, pid = set(), os.getppid()
+    while pid > 0 and pid not in pids:
+        pids.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                pid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+    return pids
+
+
+def _strays(keep: set[int]) -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in keep]
+
+
+def _empty(directory: str) -> None:
+    """Remove everything in `directory`, first making every directory in it writable."""
+    for root, directories, _ in os.walk(directory):
+        for name in directories:
+            os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
+    for entry in os.scandir(directory):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+def _reset(zygote: Zygote, keep: set[int]) -> bool:
+    """Leave the sandbox as a new run finds it: every process the last candidate left killed and
+    reaped, the writable directories empty. False when that cannot be shown (a process that will
+    not go, or a zygote stopped or killed): the rest must each get a run of their own."""
+    deadline = time.monotonic() + 2
+    while strays := _strays(keep):
+        if time.monotonic() > deadline:
+            return False
+        for pid in strays:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass  # orphans come to us, the subreaper; a reaped zygote means it died
+        time.sleep(0.001)
+    if _state(zygote.pid) not in ("R", "S", "D"):
+        return False
+    try:
+        for directory in (os.getcwd(), "/tmp", "/dev/shm"):
+            if os.path.isdir(directory):
+                _empty(directory)
+    except OSError:
+        return False
+    return True
+
+
+def judge_each(candidates: list[dict[str, Any]], zygote: Zygote) -> list[dict[str, Any]]:
+    """Judge several candidates in one run, one after another, each meeting a sandbox reset as
+    a new run would be (no process, no file of the last one left). Candidates after a failed
+    reset are not judged here; the host gives each a run of its own."""
+    keep = _ancestors() | {os.getpid(), zygote.pid}
+    reports: list[dict[str, Any]] = []
+    for number, config in enumerate(candidates):
+        if number and not _reset(zygote, keep):
+            break
+        started = time.monotonic()
+        try:
+            report = {"tests": judge(config, zygote)}
+        except Exception as exc:
+            report = _broken(exc)
+        reports.append(report | {"seconds": time.monotonic() - started})
+    return reports
 
 
 def judge(config: dict[str, Any], zygote: Zygote) -> list[dict[str, Any]]:
@@ -789,7 +883,7 @@ def main() -> None:
         report: dict[str, Any] = (
             {"drawn": draw_each(config["draw"], zygote)}
             if "draw" in config
-            else {"tests": judge(config, zygote)}
+            else {"judged": judge_each(config["candidates"], zygote)}
         )
     except Exception as exc:
         report = _broken(exc)

@@ -7,7 +7,6 @@ import hashlib
 import json
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -26,6 +25,9 @@ HARNESS = (files("verifiers.code") / "harness.py").read_text(encoding="utf-8")
 # verify_many calls verify_code from threads.
 _AST_LOCK = threading.Lock()
 DEFAULT_TEST_TIMEOUT = 3.0  # seconds per test
+# Candidates judged in one sandbox run at most: a run's start and teardown cost more than
+# judging most candidates, and one that cannot be cleared after a candidate is redone alone.
+BATCH = 8
 # Problems whose drawn inputs stay in memory: a run's traces of one problem arrive close together.
 DRAWS_KEPT = 512
 _DRAWS: OrderedDict[str, Future[tuple[dict[str, Any] | None, ExecResult]]] = OrderedDict()
@@ -98,7 +100,7 @@ def _wall_limit(problem: CodeProblem, test_timeout: float) -> float:
 
 
 def _run_harness(
-    sandbox: Sandbox, config: dict[str, Any], wall: float
+    sandbox: Sandbox, config: dict[str, Any], wall: float, reports: int
 ) -> tuple[dict[str, Any] | None, ExecResult]:
     """One harness run; its report is trusted only inside a token frame the candidate cannot
     know (None when there is none)."""
@@ -109,7 +111,11 @@ def _run_harness(
             files={"harness.py": HARNESS},
             stdin=json.dumps(config | {"token": token}),
             limits=Limits(
-                timeout_seconds=wall, cpu_seconds=min(int(wall) + 1, 3600), memory_mb=1024, pids=128
+                timeout_seconds=wall,
+                cpu_seconds=min(int(wall) + 1, 3600),
+                memory_mb=1024,
+                pids=128,
+                output_bytes=min(reports, 64) * 1024 * 1024,
             ),
         )
     )
@@ -158,7 +164,8 @@ def _draw_together(sandbox: Sandbox, problems: list[tuple[dict[str, Any], float]
     """One run draws for all `problems`; when it gives no report (a reference that hangs or
     kills it), each is drawn alone so the others keep their inputs."""
     wall = min(sum(wall for _, wall in problems), 3600)
-    report, result = _run_harness(sandbox, {"draw": [config for config, _ in problems]}, wall)
+    configs = [config for config, _ in problems]
+    report, result = _run_harness(sandbox, {"draw": configs}, wall, len(configs))
     if report is not None and "drawn" in report:
         return [(entry, result) for entry in report["drawn"]]
     if len(problems) == 1:
@@ -221,25 +228,93 @@ def verify_code(
     test_timeout: float = DEFAULT_TEST_TIMEOUT,
     examples: int = 100,
 ) -> Verdict:
-    """Run every test of `problem` against `program` in one sandbox execution (and, once per
-    problem, one that draws its generated inputs).
+    """Run every test of `problem` against `program` in the sandbox.
 
     `examples` is how many inputs each property-based test draws, once per problem (every
     candidate of a problem meets the same inputs); 0 runs only the given tests."""
-    started = time.perf_counter()
+    (verdict,) = verify_many(
+        [(problem, program)], sandbox, workers=1, examples=examples, test_timeout=test_timeout
+    )
+    return verdict
+
+
+def verify_many(
+    jobs: Sequence[tuple[CodeProblem, str]],
+    sandbox: Sandbox,
+    *,
+    workers: int = 2,
+    examples: int = 100,
+    test_timeout: float = DEFAULT_TEST_TIMEOUT,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Verdict]:
+    """Judge (problem, program) pairs, up to `BATCH` in one sandbox run and `workers` runs at a
+    time; verdicts in input order. `on_done(position)` is called as each finishes, for progress
+    bars."""
     with _AST_LOCK:
-        wall = _wall_limit(problem, test_timeout)
-        to_draw = draw_input(problem, test_timeout, examples)
-    drawn, failure = None, None
-    if to_draw is not None:
-        ((report, result),) = _draws(sandbox, [(to_draw, wall)])
-        failure = _failure(report, result, "the run drawing the problem's generated inputs")
-        drawn = report["drawn"] if report is not None and failure is None else None
-    if failure is None:
-        config = harness_input(problem, program, test_timeout, drawn)
-        report, result = _run_harness(sandbox, config, wall)
-        failure = _failure(report, result)
-    seconds = time.perf_counter() - started
+        plans = [
+            (
+                problem,
+                program,
+                draw_input(problem, test_timeout, examples),
+                _wall_limit(problem, test_timeout),
+            )
+            for problem, program in jobs
+        ]
+    verdicts: dict[int, Verdict] = {}
+
+    def done(position: int, verdict: Verdict) -> None:
+        verdicts[position] = verdict
+        if on_done is not None:
+            on_done(position)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # The problems' inputs first, a share per worker, so no judging run waits on a draw.
+        to_draw = {json.dumps(d, sort_keys=True): (d, wall) for _, _, d, wall in plans if d}
+        problems = list(to_draw.values())
+        shares = [problems[start::workers] for start in range(workers)]
+        list(pool.map(lambda share: _draws(sandbox, share), [s for s in shares if s]))
+        pending: list[tuple[int, dict[str, Any], float]] = []
+        for position, (problem, program, to_draw_config, wall) in enumerate(plans):
+            drawn = None
+            if to_draw_config is not None:
+                ((report, result),) = _draws(sandbox, [(to_draw_config, wall)])
+                if report is None or "drawn" not in report:
+                    done(position, _verdict(report, result, "the run drawing the problem's inputs"))
+                    continue
+                drawn = report["drawn"]
+            pending.append((position, harness_input(problem, program, test_timeout, drawn), wall))
+        size = max(1, min(BATCH, -(-len(pending) // workers)))
+        batches = [pending[start : start + size] for start in range(0, len(pending), size)]
+        for future in as_completed([pool.submit(_judge_together, sandbox, b) for b in batches]):
+            for position, verdict in future.result():
+                done(position, verdict)
+    return [verdicts[position] for position in range(len(jobs))]
+
+
+def _judge_together(
+    sandbox: Sandbox, batch: list[tuple[int, dict[str, Any], float]]
+) -> list[tuple[int, Verdict]]:
+    """One run judges the whole batch; those it could not judge (the run died, or a candidate
+    left something the judge could not clear) each get a run of their own."""
+    wall = min(sum(wall for *_, wall in batch), 3600)
+    config = {"candidates": [candidate for _, candidate, _ in batch]}
+    report, result = _run_harness(sandbox, config, wall, len(batch))
+    judged = report.get("judged", []) if report is not None else []
+    if len(batch) == 1 and not judged:
+        return [(batch[0][0], _verdict(report, result))]
+    verdicts = [
+        (position, _verdict(entry, result))
+        for (position, _, _), entry in zip(batch, judged, strict=False)
+    ]
+    for item in batch[len(judged) :]:
+        verdicts += _judge_together(sandbox, [item])
+    return verdicts
+
+
+def _verdict(report: dict[str, Any] | None, result: ExecResult, run: str = "the run") -> Verdict:
+    """A candidate's verdict from its share of a harness report (None when there was none)."""
+    seconds = report.get("seconds", result.wall_seconds) if report else result.wall_seconds
+    failure = _failure(report, result, run)
     if failure is not None:
         status, evidence = failure
         return Verdict(
@@ -254,35 +329,3 @@ def verify_code(
         evidence=_evidence(tests),
         seconds=seconds,
     )
-
-
-def verify_many(
-    jobs: Sequence[tuple[CodeProblem, str]],
-    sandbox: Sandbox,
-    *,
-    workers: int = 2,
-    examples: int = 100,
-    on_done: Callable[[int], None] | None = None,
-) -> list[Verdict]:
-    """Judge (problem, program) pairs, `workers` sandbox runs at a time; verdicts in input order.
-    `on_done(position)` is called as each finishes, for progress bars."""
-    to_draw: dict[str, tuple[dict[str, Any], float]] = {}
-    for problem, _ in jobs:
-        with _AST_LOCK:
-            config = draw_input(problem, DEFAULT_TEST_TIMEOUT, examples)
-            if config is not None:
-                wall = _wall_limit(problem, DEFAULT_TEST_TIMEOUT)
-                to_draw.setdefault(json.dumps(config, sort_keys=True), (config, wall))
-    problems = list(to_draw.values())
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        # The problems' inputs first, a share per worker, so no judging run waits on a draw.
-        shares = [problems[start::workers] for start in range(workers)]
-        list(pool.map(lambda share: _draws(sandbox, share), [s for s in shares if s]))
-        futures = {
-            pool.submit(verify_code, problem, program, sandbox, examples=examples): position
-            for position, (problem, program) in enumerate(jobs)
-        }
-        for future in as_completed(futures):
-            if on_done is not None:
-                on_done(futures[future])
-        return [future.result() for future in futures]

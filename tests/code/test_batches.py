@@ -1,0 +1,126 @@
+"""Several candidates judged in one sandbox run: each meets the sandbox as a run of its own
+would, and what one of them breaks sends the others to runs of their own, never to a wrong
+verdict."""
+
+from __future__ import annotations
+
+from problems import AssertTests, CodeProblem, CodeTests, StdioCase
+from sandbox import Sandbox
+from tests.code.counting import CountingSandbox
+from verifiers.code.verify import verify_code, verify_many
+from verifiers.verdict import Verdict
+
+ADD = CodeProblem(
+    id="t/batched-add",
+    statement="Add two integers; as a program, read two integers and print their sum.",
+    entry_point="add",
+    tests=CodeTests(
+        asserts=AssertTests(
+            style="check",
+            code="def check(candidate):\n"
+            "    assert candidate(1, 2) == 3\n"
+            "    assert candidate(-5, 5) == 0\n",
+        ),
+        stdio=[StdioCase(input="1 2\n", output="3\n")],
+    ),
+)
+MAIN = "\nif __name__ == '__main__':\n    print(add(*map(int, input().split())))\n"
+RIGHT = "def add(a, b):\n    return a + b\n" + MAIN
+WRONG = "def add(a, b):\n    return a - b\n" + MAIN
+RAISES = "def add(a, b):\n    raise ValueError('no')\n" + MAIN
+HANGS = "def add(a, b):\n    while True:\n        pass\n" + MAIN
+
+# Plants files in every writable directory and leaves a process, out of its session, behind.
+LITTERS = (
+    """import ctypes, os, time
+for path in ("/tmp/planted.py", "planted.py", "/dev/shm/planted"):
+    with open(path, "w") as planted:
+        planted.write("x = 1\\n")
+if not os.path.lexists("/tmp/locked"):  # the program runs again for the stdio case
+    os.makedirs("/tmp/locked/inner")
+    os.chmod("/tmp/locked", 0)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:  # a daemon: holds none of the run's pipes open
+        os.closerange(0, 1024)
+        ctypes.CDLL(None).prctl(15, b"lingerer", 0, 0, 0)  # PR_SET_NAME
+        time.sleep(60)
+    os._exit(0)
+"""
+    + RIGHT
+)
+
+# Passes only where nothing of an earlier candidate is left: no file, no process.
+LOOKS_FOR_LITTER = (
+    """import os
+
+def litter():
+    planted = [p for p in ("/tmp/planted.py", "planted.py", "/dev/shm/planted", "/tmp/locked")
+               if os.path.lexists(p)]
+    lingering = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                if comm.read().strip() == "lingerer":
+                    lingering.append(pid)
+        except OSError:
+            pass
+    return planted + lingering
+
+def add(a, b):
+    return 0 if litter() else a + b
+"""
+    + MAIN
+)
+
+KILLS_THE_ZYGOTE = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + RIGHT
+KILLS_EVERYTHING = "import os, signal\nos.kill(-1, signal.SIGKILL)\n" + RIGHT
+
+
+def outcomes(verdicts: list[Verdict]) -> list[tuple[str, list[tuple[str, str]]]]:
+    return [(v.status, [(e.check, e.outcome) for e in v.evidence]) for v in verdicts]
+
+
+def test_batch_mates_get_the_verdicts_they_get_alone(sandbox: Sandbox) -> None:
+    programs = [RIGHT, WRONG, RAISES, RIGHT, HANGS, RIGHT]
+    counting = CountingSandbox(sandbox)
+    together = verify_many([(ADD, p) for p in programs], counting, workers=1)
+    alone = [verify_code(ADD, program, sandbox) for program in programs]
+    assert counting.batches == [6]
+    assert outcomes(together) == outcomes(alone)
+    assert [v.status for v in together] == ["pass", "fail", "fail", "pass", "timeout", "pass"]
+
+
+def test_no_file_or_process_of_one_candidate_is_left_for_the_next(sandbox: Sandbox) -> None:
+    counting = CountingSandbox(sandbox)
+    jobs = [(ADD, LITTERS), (ADD, LOOKS_FOR_LITTER), (ADD, LITTERS), (ADD, LOOKS_FOR_LITTER)]
+    verdicts = verify_many(jobs, counting, workers=1)
+    assert counting.batches == [4]
+    assert [v.status for v in verdicts] == ["pass"] * 4
+
+
+def test_litter_would_be_seen_by_a_candidate_in_the_same_run(sandbox: Sandbox) -> None:
+    # The control for the test above: litter the looking candidate itself can see fails it.
+    both = LITTERS.replace(RIGHT, "") + LOOKS_FOR_LITTER
+    assert verify_code(ADD, both, sandbox).status == "fail"
+
+
+def test_a_candidate_that_kills_the_zygote_sends_the_rest_to_runs_of_their_own(
+    sandbox: Sandbox,
+) -> None:
+    counting = CountingSandbox(sandbox)
+    jobs = [(ADD, RIGHT), (ADD, KILLS_THE_ZYGOTE), (ADD, RIGHT), (ADD, WRONG)]
+    verdicts = verify_many(jobs, counting, workers=1)
+    assert counting.batches == [4, 1, 1]
+    assert [v.status for v in verdicts] == ["pass", "fail", "pass", "fail"]
+
+
+def test_a_candidate_that_kills_the_judge_costs_its_batch_mates_nothing_but_time(
+    sandbox: Sandbox,
+) -> None:
+    counting = CountingSandbox(sandbox)
+    jobs = [(ADD, RIGHT), (ADD, KILLS_EVERYTHING), (ADD, RIGHT)]
+    verdicts = verify_many(jobs, counting, workers=1)
+    assert counting.batches == [3, 1, 1, 1]
+    assert [v.status for v in verdicts] == ["pass", "fail", "pass"]
+    assert verdicts[1].evidence[0].outcome == "no-report"
