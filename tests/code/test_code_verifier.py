@@ -98,6 +98,26 @@ def test_a_problems_inputs_are_drawn_once_for_all_its_candidates(sandbox: Sandbo
         assert int(differential.details["input"].split(",")[0].removeprefix("a=")) >= edge
 
 
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        ("return None", "failed"),
+        ("raise ValueError('big')", "error"),
+        ("while True: pass", "timeout"),
+    ],
+)
+def test_generated_inputs_asked_at_once_still_fail_one_by_one(
+    sandbox: Sandbox, body: str, outcome: str
+) -> None:
+    wrong = RIGHT.replace("return a + b", f"if a >= 50:\n        {body}\n    return a + b")
+    verdict = verify_code(ADD, wrong, sandbox)
+    (differential,) = [e for e in verdict.evidence if e.check == "differential"]
+    assert differential.outcome == outcome
+    if outcome != "timeout":  # a hung call never answered; the evidence shows the last that did
+        assert int(differential.details["input"].split(",")[0].removeprefix("a=")) >= 50
+    assert verdict.status == ("timeout" if outcome == "timeout" else "fail")
+
+
 def _variant(name: str, reference: str) -> CodeProblem:
     """ADD under another entry point (so its drawn inputs are its own) with `reference`."""
     return ADD.model_copy(

@@ -31,7 +31,7 @@ import sys
 import time
 import traceback
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 MAX_MESSAGE = 16 * 1024 * 1024
@@ -110,13 +110,13 @@ def worker(request_fd: int, response_fd: int) -> None:
         return
     _send(response_fd, {"loaded": True})
     for line in requests:
-        call = json.loads(line)
-        try:
-            result = function(*decode(call["args"]), **decode(call["kwargs"]))
-            message: dict[str, Any] = {"value": encode(result)}
-        except BaseException as exc:
-            message = {"raised": type(exc).__name__, "error": _describe(exc)}
-        _send(response_fd, message)
+        for call in json.loads(line)["calls"]:
+            try:
+                result = function(*decode(call["args"]), **decode(call["kwargs"]))
+                message: dict[str, Any] = {"value": encode(result)}
+            except BaseException as exc:
+                message = {"raised": type(exc).__name__, "error": _describe(exc)}
+            _send(response_fd, message)
 
 
 def _describe(exc: BaseException) -> str:
@@ -339,6 +339,13 @@ class Worker:
         return message
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return next(self.each([(args, kwargs)]))
+
+    def each(
+        self, calls: list[tuple[tuple[Any, ...], dict[str, Any]]]
+    ) -> Generator[Any, None, None]:
+        """The answers to `calls`, sent in one message and each given `call_timeout` from the
+        one before: one round trip for many inputs. Stop reading early only to stop()."""
         now = time.monotonic()
         if now >= self.deadline:
             raise OutOfTime("the test's time limit passed before this call")
@@ -346,19 +353,22 @@ class Worker:
         if self.pid is None:
             self._start()
         try:
-            self._write({"args": encode(list(args)), "kwargs": encode(kwargs)})
+            encoded = [{"args": encode(list(a)), "kwargs": encode(k)} for a, k in calls]
         except TypeError as exc:
             raise CandidateError("error", f"test argument not transferable: {exc}") from exc
-        answer = self._read()
-        if "raised" in answer:
-            self.calls.append((_call_text(args, kwargs), f"raised {answer['raised']}"))
-            raised = getattr(builtins, answer["raised"], None)
-            if isinstance(raised, type) and issubclass(raised, Exception):
-                raise raised(answer["error"])  # so tests that expect e.g. ValueError still work
-            raise CandidateError("error", answer["error"])
-        value = decode(answer["value"])
-        self.calls.append((_call_text(args, kwargs), repr(value)))
-        return value
+        self._write({"calls": encoded})
+        for args, kwargs in calls:
+            answer = self._read()
+            self.call_deadline = time.monotonic() + self.call_timeout
+            if "raised" in answer:
+                self.calls.append((_call_text(args, kwargs), f"raised {answer['raised']}"))
+                raised = getattr(builtins, answer["raised"], None)
+                if isinstance(raised, type) and issubclass(raised, Exception):
+                    raise raised(answer["error"])  # so tests that expect e.g. ValueError work
+                raise CandidateError("error", answer["error"])
+            value = decode(answer["value"])
+            self.calls.append((_call_text(args, kwargs), repr(value)))
+            yield value
 
 
 # --- test units -------------------------------------------------------------------------------
@@ -685,23 +695,52 @@ def draw(config: dict[str, Any], zygote: Zygote) -> dict[str, Any]:
     return {"properties": properties, "differential": differential}
 
 
+def _counterexample(inputs: dict[str, Any], exc: BaseException) -> BaseException:
+    """`exc`, a generated input's failure, naming that input."""
+    shown = ", ".join(f"{k}={short(repr(v))}" for k, v in inputs.items())
+    detail = f"counterexample: {shown}"
+    if isinstance(exc, CandidateError):
+        return CandidateError(exc.status, f"{detail}\n{exc}")
+    if isinstance(exc, Mismatch):
+        return Mismatch(exc.expected, exc.actual, detail)
+    return AssertionError(f"{detail}\n{exc}")
+
+
 def _replay(cases: list[list[Any]], check: Callable[..., None]) -> Callable[[], None]:
-    """A test body: `check(*rest, **inputs)` on each drawn case [inputs, *rest] in order; a
-    failure names the inputs it failed on."""
+    """A property's test body: `check(**inputs)` on each drawn case [inputs] in order."""
 
     def body() -> None:
-        for inputs, *rest in cases:
+        for (inputs,) in cases:
             kwargs = {name: decode(value) for name, value in inputs.items()}
             try:
-                check(*map(decode, rest), **kwargs)
+                check(**kwargs)
             except (AssertionError, CandidateError) as exc:
-                shown = ", ".join(f"{k}={short(repr(v))}" for k, v in kwargs.items())
-                detail = f"counterexample: {shown}"
-                if isinstance(exc, CandidateError):
-                    raise CandidateError(exc.status, f"{detail}\n{exc}") from exc
-                if isinstance(exc, Mismatch):
-                    raise Mismatch(exc.expected, exc.actual, detail) from exc
-                raise AssertionError(f"{detail}\n{exc}") from exc
+                raise _counterexample(kwargs, exc) from exc
+
+    return body
+
+
+def _agree(cases: list[list[Any]], candidate: Worker) -> Callable[[], None]:
+    """The differential test's body: the candidate's answers on every drawn case [inputs,
+    reference's output], asked for at once, must equal the reference's."""
+
+    def body() -> None:
+        inputs = [{name: decode(value) for name, value in case[0].items()} for case in cases]
+        answers = candidate.each([((), kwargs) for kwargs in inputs])
+        answered = 0
+        try:
+            for kwargs, (_, expected) in zip(inputs, cases, strict=True):
+                try:
+                    actual, expected = next(answers), decode(expected)
+                    answered += 1
+                    if not _equal(actual, expected):
+                        raise Mismatch(repr(expected), repr(actual))
+                except (AssertionError, CandidateError) as exc:
+                    raise _counterexample(kwargs, exc) from exc
+        finally:
+            answers.close()
+            if answered < len(cases):
+                candidate.stop()  # its answers to the rest are still coming
 
     return body
 
@@ -715,29 +754,23 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _generated_units(config: dict[str, Any], candidate: Worker) -> Iterator[dict[str, Any]]:
-    def agree(expected: Any, /, **inputs: Any) -> None:
-        actual = candidate(**inputs)
-        if not _equal(actual, expected):
-            raise Mismatch(repr(expected), repr(actual))
-
-    units: list[tuple[str, str, dict[str, Any], Callable[..., None]]] = []
+    units: list[tuple[str, str, dict[str, Any], Callable[[list[list[Any]]], Any]]] = []
     for spec, drawn in zip(config["properties"], config["drawn"]["properties"], strict=True):
         namespace: dict[str, Any] = {"__name__": "properties"}
         exec(compile(spec["code"], f"{spec['name']}.py", "exec"), namespace)
-        units.append(
-            (spec["name"], "property", drawn, functools.partial(namespace["prop"], candidate))
-        )
+        check = functools.partial(namespace["prop"], candidate)
+        units.append((spec["name"], "property", drawn, functools.partial(_replay, check=check)))
     if config["drawn"]["differential"] is not None:
-        units.append(
-            ("differential vs reference", "differential", config["drawn"]["differential"], agree)
-        )
+        drawn = config["drawn"]["differential"]
+        body = functools.partial(_agree, candidate=candidate)
+        units.append(("differential vs reference", "differential", drawn, body))
     # Many inputs per test, so each gets several tests' worth of time.
     timeout = config["test_timeout"] * 10
-    for name, kind, drawn, check in units:
+    for name, kind, drawn, make_body in units:
         if "skipped" in drawn:
             yield _result(name, kind, "skipped", detail=drawn["skipped"])
         else:
-            yield _run_unit(name, kind, candidate, timeout, _replay(drawn["cases"], check))
+            yield _run_unit(name, kind, candidate, timeout, make_body(drawn["cases"]))
 
 
 # --- entry point --------------------------------------------------------------------------------
