@@ -73,6 +73,9 @@ def open_verifiers(
                     f"verifiers.{domain}.name: {choice.name!r} judges {verifier.domain} "
                     f"problems, not {domain}"
                 )
+            expect = getattr(verifier, "expect", None)
+            if expect is not None:
+                expect([problem for problem in problems if problem.domain == domain])
             infos[domain] = VerifierInfo(
                 name=verifier.name,
                 version=verifier.version,

@@ -18,7 +18,11 @@ GROUP = "reasoning_factory.verifiers"
 
 class Verifier(Protocol):
     """Judges candidates for one problem domain. `candidate` is what the parse stage extracted:
-    the solution text for math, the program for code. Holds resources until `close`."""
+    the solution text for math, the program for code. Holds resources until `close`.
+
+    A verifier may also define `expect(problems)`: `factory run` then passes it the run's
+    problems of its domain, in order, before the first `verify` (the code verifier draws their
+    generated inputs ahead)."""
 
     name: str
     version: str

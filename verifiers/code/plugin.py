@@ -16,6 +16,10 @@ from sandbox.docker_backend import DEFAULT_IMAGE
 from verifiers.code.verify import VERSION, verify_many
 from verifiers.verdict import Verdict
 
+# Expected problems drawn along whenever a draw run is due: each run imports hypothesis (~170 ms)
+# once, and a run's problems come a few at a time.
+DRAW_AHEAD = 16
+
 
 class CodeVerifier:
     name = "code"
@@ -26,6 +30,8 @@ class CodeVerifier:
         self._sandbox = get_sandbox(options.get("backend", "auto"))
         self._workers = int(options.get("workers", 2))
         self._examples = int(options.get("examples", 100))
+        self._expected: list[CodeProblem] = []
+        self._seen: set[str] = set()  # problems asked about or drawn ahead
 
     @property
     def backend(self) -> str:
@@ -47,6 +53,10 @@ class CodeVerifier:
             return None
         return image_id
 
+    def expect(self, problems: Sequence[Problem]) -> None:
+        """The run's problems in the order their candidates will come."""
+        self._expected = [problem for problem in problems if isinstance(problem, CodeProblem)]
+
     def verify(self, jobs: Sequence[tuple[Problem, str]]) -> list[Verdict]:
         code_jobs = []
         for problem, program in jobs:
@@ -55,7 +65,19 @@ class CodeVerifier:
                     f"the code verifier cannot judge {problem.domain} problem {problem.id}"
                 )
             code_jobs.append((problem, program))
-        return verify_many(code_jobs, self._sandbox, workers=self._workers, examples=self._examples)
+        ahead: list[CodeProblem] = []
+        if any(problem.id not in self._seen for problem, _ in code_jobs):
+            # These need a draw run anyway: the next expected problems share it.
+            self._seen.update(problem.id for problem, _ in code_jobs)
+            ahead = [p for p in self._expected if p.id not in self._seen][:DRAW_AHEAD]
+            self._seen.update(problem.id for problem in ahead)
+        return verify_many(
+            code_jobs,
+            self._sandbox,
+            workers=self._workers,
+            examples=self._examples,
+            draw_ahead=ahead,
+        )
 
     def close(self) -> None:
         self._sandbox.close()

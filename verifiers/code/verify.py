@@ -27,7 +27,7 @@ _AST_LOCK = threading.Lock()
 DEFAULT_TEST_TIMEOUT = 3.0  # seconds per test
 # Candidates judged in one sandbox run at most: a run's start and teardown cost more than
 # judging most candidates, and one that cannot be cleared after a candidate is redone alone.
-BATCH = 8
+BATCH = 16
 # Problems whose drawn inputs stay in memory: a run's traces of one problem arrive close together.
 DRAWS_KEPT = 512
 _DRAWS: OrderedDict[str, Future[tuple[dict[str, Any] | None, ExecResult]]] = OrderedDict()
@@ -245,11 +245,13 @@ def verify_many(
     workers: int = 2,
     examples: int = 100,
     test_timeout: float = DEFAULT_TEST_TIMEOUT,
+    draw_ahead: Sequence[CodeProblem] = (),
     on_done: Callable[[int], None] | None = None,
 ) -> list[Verdict]:
     """Judge (problem, program) pairs, up to `BATCH` in one sandbox run and `workers` runs at a
-    time; verdicts in input order. `on_done(position)` is called as each finishes, for progress
-    bars."""
+    time; verdicts in input order. `draw_ahead`: problems whose candidates come soon, drawn in
+    the same runs as these jobs' problems, so fewer runs pay hypothesis's import.
+    `on_done(position)` is called as each finishes, for progress bars."""
     with _AST_LOCK:
         plans = [
             (
@@ -269,7 +271,13 @@ def verify_many(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         # The problems' inputs first, a share per worker, so no judging run waits on a draw.
-        to_draw = {json.dumps(d, sort_keys=True): (d, wall) for _, _, d, wall in plans if d}
+        with _AST_LOCK:
+            ahead = [
+                (draw_input(problem, test_timeout, examples), _wall_limit(problem, test_timeout))
+                for problem in draw_ahead
+            ]
+        drawing = [(d, wall) for _, _, d, wall in plans if d] + [(d, w) for d, w in ahead if d]
+        to_draw = {json.dumps(d, sort_keys=True): (d, wall) for d, wall in drawing}
         problems = list(to_draw.values())
         shares = [problems[start::workers] for start in range(workers)]
         list(pool.map(lambda share: _draws(sandbox, share), [s for s in shares if s]))
