@@ -34,4 +34,3 @@ def test_math_set_spans_the_topics_with_answers() -> None:
     topics = Counter(p.topic for p in math)
     assert set(topics) == MATH_TOPICS
     assert min(topics.values()) >= 4
-

@@ -140,6 +140,15 @@ def test_the_problems_of_a_batch_are_drawn_in_one_run(sandbox: Sandbox) -> None:
     assert all(any(e.check == "differential" for e in v.evidence) for v in verdicts)
 
 
+def test_a_problem_drawn_ahead_needs_no_draw_run_of_its_own(sandbox: Sandbox) -> None:
+    first, later = (_variant(f"add_{sandbox.name}_ahead_{n}", RIGHT) for n in range(2))
+    counting = CountingSandbox(sandbox)
+    verify_many([(first, first.reference_solution or "")], counting, workers=1, draw_ahead=[later])
+    (verdict,) = verify_many([(later, later.reference_solution or "")], counting)
+    assert (counting.draws, counting.batches) == (1, [1, 1])
+    assert verdict.status == "pass" and any(e.check == "differential" for e in verdict.evidence)
+
+
 def test_a_reference_that_kills_the_draw_spoils_only_its_own_problem(sandbox: Sandbox) -> None:
     killer = RIGHT.replace("return a + b", "import os, signal\n    os.kill(-1, signal.SIGKILL)")
     good = _variant(f"add_{sandbox.name}_good", RIGHT)
