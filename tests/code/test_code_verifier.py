@@ -91,7 +91,7 @@ def test_a_problems_inputs_are_drawn_once_for_all_its_candidates(sandbox: Sandbo
     wrong = [RIGHT.replace("return a + b", f"return a + b if a < {e} else a - b") for e in edges]
     counting = CountingSandbox(sandbox)
     verdicts = verify_many([(problem, program) for program in [*wrong, RIGHT]], counting)
-    assert (counting.draws, counting.batches) == (1, [3, 2])
+    assert (counting.draws, sorted(counting.batches)) == (1, [2, 3])  # two runs at once
     assert [v.status for v in verdicts] == ["fail"] * 4 + ["pass"]
     for edge, verdict in zip(edges, verdicts[:4], strict=True):
         (differential,) = [e for e in verdict.evidence if e.check == "differential"]
