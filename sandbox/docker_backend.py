@@ -112,9 +112,10 @@ while line := requests.readline():
     run(request["argv"], {**os.environ, **request["env"]}, requests.read(request["size"]))
 """
 
-# One runner per run: wipe what a previous run left, unpack the files from stdin, run the program
-# under its CPU and file-size rlimits, kill every process it left behind, then append the cgroup's
-# CPU and OOM-kill deltas to stderr after a per-run marker. The rest of stdin is the program's.
+# One runner per run: wipe what a previous run left (files, SysV IPC objects), unpack the files
+# from stdin, run the program under its CPU and file-size rlimits, kill every process it left
+# behind, then append the cgroup's CPU and OOM-kill deltas to stderr after a per-run marker. The
+# rest of stdin is the program's.
 _RUNNER = r"""
 cpu=$1 fsize=$2 size=$3 marker=$4
 shift 4
@@ -127,6 +128,7 @@ for d in /work /tmp /dev/shm; do
     fi
   done
 done
+ipcrm --all 2>/dev/null || exit 125
 if [ "$size" -gt 0 ]; then head -c "$size" | tar -x -f - -C /work || exit 125; fi
 counters() {
   cpu_us=0 oom=0

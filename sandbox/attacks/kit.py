@@ -75,7 +75,7 @@ class Attack:
     judge: Judge
 
 
-PRELUDE = '''
+PRELUDE = """
 import ctypes, errno, os, socket, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 def report(escaped, detail):
@@ -84,7 +84,7 @@ def err(e):
     if isinstance(e, OSError):
         return errno.errorcode.get(e.errno, str(e.errno))
     return f"{type(e).__name__}: {e}"
-'''
+"""
 
 
 def program(body: str, **constants: object) -> str:

@@ -30,9 +30,11 @@ WRONG = "def add(a, b):\n    return a - b\n" + MAIN
 RAISES = "def add(a, b):\n    raise ValueError('no')\n" + MAIN
 HANGS = "def add(a, b):\n    while True:\n        pass\n" + MAIN
 
-# Plants files in every writable directory and leaves a process, out of its session, behind.
+# Leaves a SysV message queue, files in every writable directory and a process (out of its
+# session) behind.
 LITTERS = (
     """import ctypes, os, time
+ctypes.CDLL(None).msgget(4242, 0o1600)  # IPC_CREAT | 0o600: a SysV message queue
 for path in ("/tmp/planted.py", "planted.py", "/dev/shm/planted"):
     with open(path, "w") as planted:
         planted.write("x = 1\\n")
@@ -50,11 +52,13 @@ if os.fork() == 0:
     + RIGHT
 )
 
-# Passes only where nothing of an earlier candidate is left: no file, no process.
+# Passes only where nothing of an earlier candidate is left: no queue, file or process.
 LOOKS_FOR_LITTER = (
-    """import os
+    """import ctypes, os
 
 def litter():
+    if ctypes.CDLL(None).msgget(4242, 0) != -1:
+        return ["message queue 4242"]
     planted = [p for p in ("/tmp/planted.py", "planted.py", "/dev/shm/planted", "/tmp/locked")
                if os.path.lexists(p)]
     lingering = []

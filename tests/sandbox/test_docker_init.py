@@ -55,3 +55,21 @@ def test_runs_cannot_reach_stop_or_speak_for_pid_1(require_backend: OpenBackend)
         time.sleep(1)
         after = pooled.run(ExecRequest(command=["python3", "-c", INIT_STARTED]))
         assert after.stdout.strip() == started  # the same PID 1 served all three runs
+
+
+IPC_LEFT = (
+    "import ctypes\n"
+    "libc = ctypes.CDLL(None)\n"
+    "print(libc.msgget(4242, 0) != -1, libc.shmget(4243, 0, 0) != -1)\n"
+    "libc.msgget(4242, 0o1600)\n"  # IPC_CREAT | 0o600
+    "libc.shmget(4243, 4096, 0o1600)\n"
+)
+
+
+def test_sysv_ipc_objects_do_not_outlive_their_run(require_backend: OpenBackend) -> None:
+    with require_backend("docker", lambda: DockerSandbox(pool_size=1)) as pooled:
+        first = pooled.run(ExecRequest(command=["python3", "-c", IPC_LEFT + INIT_STARTED]))
+        time.sleep(1)  # the container is checked and returned to the pool in the background
+        second = pooled.run(ExecRequest(command=["python3", "-c", IPC_LEFT + INIT_STARTED]))
+        assert first.stdout.splitlines()[0] == "False False", first.stderr
+        assert second.stdout.splitlines() == first.stdout.splitlines()  # same PID 1, nothing left

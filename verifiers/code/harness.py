@@ -841,10 +841,35 @@ def _empty(directory: str) -> None:
             os.unlink(entry.path)
 
 
+def _ipc_ids(kind: str) -> list[int]:
+    try:
+        with open(f"/proc/sysvipc/{kind}") as table:
+            return [int(row.split()[1]) for row in table.read().splitlines()[1:]]
+    except OSError:
+        return []  # no SysV IPC here at all
+
+
+def _remove_ipc() -> bool:
+    """Remove every SysV message queue, shared memory segment and semaphore set: they outlive
+    the process that made them, and a new run gets an IPC namespace of its own. False when
+    one stays."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    remove: dict[str, Callable[[int], Any]] = {
+        "msg": lambda ipc_id: libc.msgctl(ipc_id, 0, None),  # IPC_RMID = 0
+        "shm": lambda ipc_id: libc.shmctl(ipc_id, 0, None),
+        "sem": lambda ipc_id: libc.semctl(ipc_id, 0, 0),
+    }
+    for kind, remover in remove.items():
+        for ipc_id in _ipc_ids(kind):
+            remover(ipc_id)
+    return not any(_ipc_ids(kind) for kind in remove)
+
+
 def _reset(zygote: Zygote, keep: set[int]) -> bool:
     """Leave the sandbox as a new run finds it: every process the last candidate left killed and
-    reaped, the writable directories empty. False when that cannot be shown (a process that will
-    not go, or a zygote stopped or killed): the rest must each get a run of their own."""
+    reaped, no SysV IPC object left, the writable directories empty. False when that cannot be
+    shown (a process that will not go, a zygote stopped or killed): the rest must each get a
+    run of their own."""
     deadline = time.monotonic() + 2
     while strays := _strays(keep):
         if time.monotonic() > deadline:
@@ -856,7 +881,7 @@ def _reset(zygote: Zygote, keep: set[int]) -> bool:
             while os.waitpid(-1, os.WNOHANG)[0] > 0:
                 pass  # orphans come to us, the subreaper; a reaped zygote means it died
         time.sleep(0.001)
-    if _state(zygote.pid) not in ("R", "S", "D"):
+    if _state(zygote.pid) not in ("R", "S", "D") or not _remove_ipc():
         return False
     try:
         for directory in (os.getcwd(), "/tmp", "/dev/shm"):
