@@ -262,8 +262,8 @@ class Enough(BaseException):
 
 
 class Skipped(BaseException):
-    """A test that cannot judge this candidate; neither a pass nor a fail. A BaseException, so
-    hypothesis stops at once instead of shrinking it as a failure."""
+    """A test that cannot judge candidates (its reference is too slow to draw with); neither a
+    pass nor a fail. A BaseException, so hypothesis stops at once instead of shrinking it."""
 
 
 class Mismatch(AssertionError):
@@ -803,25 +803,22 @@ def _private() -> None:
 # --- between the candidates of one run ---------------------------------------------------------
 
 
-def _state(pid: int) -> str:
-    """A process's state letter ("" when it is gone): R, S, D run or wait; T is stopped; Z is
-    dead and unreaped."""
+def _stat(pid: int) -> tuple[str, int]:
+    """A process's state letter and parent pid, ("", 0) when it is gone. States: R, S, D run or
+    wait; T is stopped; Z is dead and unreaped."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0].decode()
-    except (OSError, IndexError):
-        return ""
+            state, parent = stat.read().rsplit(b")", 1)[1].split()[:2]
+    except (OSError, ValueError):
+        return "", 0
+    return state.decode(), int(parent)
 
 
 def _ancestors() -> set[int]:
     pids, pid = set(), os.getppid()
     while pid > 0 and pid not in pids:
         pids.add(pid)
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as stat:
-                pid = int(stat.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            break
+        pid = _stat(pid)[1]
     return pids
 
 
@@ -881,7 +878,7 @@ def _reset(zygote: Zygote, keep: set[int]) -> bool:
             while os.waitpid(-1, os.WNOHANG)[0] > 0:
                 pass  # orphans come to us, the subreaper; a reaped zygote means it died
         time.sleep(0.001)
-    if _state(zygote.pid) not in ("R", "S", "D") or not _remove_ipc():
+    if _stat(zygote.pid)[0] not in ("R", "S", "D") or not _remove_ipc():
         return False
     try:
         for directory in (os.getcwd(), "/tmp", "/dev/shm"):

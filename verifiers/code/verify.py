@@ -22,7 +22,7 @@ NAME = "code"
 VERSION = "0.1.0"
 HARNESS = (files("verifiers.code") / "harness.py").read_text(encoding="utf-8")
 # CPython 3.11's ast.parse is not thread-safe ("AST constructor recursion depth mismatch"), and
-# verify_many calls verify_code from threads.
+# verify_many may be called from several threads at once (the pipeline, error injection).
 _AST_LOCK = threading.Lock()
 DEFAULT_TEST_TIMEOUT = 3.0  # seconds per test
 # Candidates judged in one sandbox run at most: a run's start and teardown cost more than
@@ -173,31 +173,6 @@ def _draw_together(sandbox: Sandbox, problems: list[tuple[dict[str, Any], float]
     return [outcome for problem in problems for outcome in _draw_together(sandbox, [problem])]
 
 
-def _failure(
-    report: dict[str, Any] | None, result: ExecResult, run: str = "the run"
-) -> tuple[str, Evidence] | None:
-    """The verdict's status and evidence when a harness run gave no usable report."""
-    if report is None:
-        # No framed report: the run was killed, or the candidate took the judge down with it.
-        ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
-        evidence = Evidence(
-            check="harness",
-            outcome="no-report",
-            reason=f"{run} {ended} before the judge reported; nothing counts as passed",
-            details={"stderr": result.stderr[-2000:], "backend": result.backend},
-        )
-        return ("timeout" if result.timed_out else "fail"), evidence
-    if report.get("harness_error"):
-        evidence = Evidence(
-            check="harness",
-            outcome="error",
-            reason="the problem's tests are broken",
-            details={"traceback": report["harness_error"][-2000:]},
-        )
-        return "error", evidence
-    return None
-
-
 def _evidence(tests: list[dict[str, Any]]) -> list[Evidence]:
     return [
         Evidence(
@@ -262,6 +237,10 @@ def verify_many(
             )
             for problem, program in jobs
         ]
+        ahead = [
+            (draw_input(problem, test_timeout, examples), _wall_limit(problem, test_timeout))
+            for problem in draw_ahead
+        ]
     verdicts: dict[int, Verdict] = {}
 
     def done(position: int, verdict: Verdict) -> None:
@@ -271,11 +250,6 @@ def verify_many(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         # The problems' inputs first, a share per worker, so no judging run waits on a draw.
-        with _AST_LOCK:
-            ahead = [
-                (draw_input(problem, test_timeout, examples), _wall_limit(problem, test_timeout))
-                for problem in draw_ahead
-            ]
         drawing = [(d, wall) for _, _, d, wall in plans if d] + [(d, w) for d, w in ahead if d]
         to_draw = {json.dumps(d, sort_keys=True): (d, wall) for d, wall in drawing}
         problems = list(to_draw.values())
@@ -321,19 +295,31 @@ def _judge_together(
 
 def _verdict(report: dict[str, Any] | None, result: ExecResult, run: str = "the run") -> Verdict:
     """A candidate's verdict from its share of a harness report (None when there was none)."""
+    if report is None:
+        # No framed report: the run was killed, or the candidate took the judge down with it.
+        ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
+        status = "timeout" if result.timed_out else "fail"
+        evidence = [
+            Evidence(
+                check="harness",
+                outcome="no-report",
+                reason=f"{run} {ended} before the judge reported; nothing counts as passed",
+                details={"stderr": result.stderr[-2000:], "backend": result.backend},
+            )
+        ]
+    elif report.get("harness_error"):
+        status = "error"
+        evidence = [
+            Evidence(
+                check="harness",
+                outcome="error",
+                reason="the problem's tests are broken",
+                details={"traceback": report["harness_error"][-2000:]},
+            )
+        ]
+    else:
+        status, evidence = _status(report["tests"]), _evidence(report["tests"])
     seconds = report.get("seconds", result.wall_seconds) if report else result.wall_seconds
-    failure = _failure(report, result, run)
-    if failure is not None:
-        status, evidence = failure
-        return Verdict(
-            status=status, verifier=NAME, version=VERSION, evidence=[evidence], seconds=seconds
-        )
-    assert report is not None
-    tests = report["tests"]
     return Verdict(
-        status=_status(tests),
-        verifier=NAME,
-        version=VERSION,
-        evidence=_evidence(tests),
-        seconds=seconds,
+        status=status, verifier=NAME, version=VERSION, evidence=evidence, seconds=seconds
     )
