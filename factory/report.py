@@ -82,6 +82,9 @@ def summary_tables(stats: RunStats) -> list[Table]:
     for reason, count in stats.rejected_by_reason.items():
         overview.add_row(f"  {reason}", str(count))
     overview.add_row("failed requests", str(len(stats.request_errors)))
+    overview.add_row("retried attempts", str(sum(stats.retried.values())))
+    for cause, count in stats.retried.items():
+        overview.add_row(f"  {cause}", str(count))
     tokens = stats.tokens
     overview.add_row(
         "tokens",

@@ -124,7 +124,7 @@ async def execute(
             await slot.teacher.close()
     stats = summarize(
         config,
-        [slot.config for slot in slots],
+        slots,
         outcome,
         counts,
         time.perf_counter() - exporting,

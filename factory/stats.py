@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import RunConfig
-from factory.pipeline import Outcome, RequestFailure, RequestUse
+from factory.pipeline import Outcome, RequestFailure, RequestUse, TeacherSlot
 from factory.records import VerifierInfo, rejection_reason
 from factory.teachers.base import Usage
 from factory.teachers.config import TeacherConfig
@@ -30,6 +30,7 @@ class TeacherStats(_Model):
     requests: int  # answered, now or from the store
     paid_now: int  # answered by the endpoint during this invocation
     errors: int  # requests that failed after every retry
+    retried: dict[str, int]  # failed attempts that were retried, by cause
     tally: Tally
     tokens: Usage
     cost: float | None  # money, when the teacher has prices
@@ -67,6 +68,7 @@ class RunStats(_Model):
     teachers: list[TeacherStats]
     verifiers: list[VerifierStats]
     request_errors: list[RequestFailure]
+    retried: dict[str, int]  # failed attempts that were retried, by cause, over all teachers
     tokens: Usage
     cost: float | None
     stages: list[StageStats]
@@ -101,7 +103,8 @@ def _cost(config: TeacherConfig, usage: Usage) -> float | None:
     ) / 1e6
 
 
-def _teacher(config: TeacherConfig, outcome: Outcome) -> TeacherStats:
+def _teacher(slot: TeacherSlot, outcome: Outcome) -> TeacherStats:
+    config = slot.config
     uses = [u for u in outcome.uses if u.teacher == config.name]
     usage = _usage(uses)
     return TeacherStats(
@@ -110,6 +113,7 @@ def _teacher(config: TeacherConfig, outcome: Outcome) -> TeacherStats:
         requests=len(uses),
         paid_now=sum(1 for u in uses if not u.cached),
         errors=sum(1 for failure in outcome.errors if failure.teacher == config.name),
+        retried=dict(sorted(slot.teacher.retried.items())),
         tally=_tally(
             [v.passed for s in outcome.states for t, v in s.judged if t.teacher == config.name]
         ),
@@ -136,7 +140,7 @@ def _stages(
 
 def summarize(
     config: RunConfig,
-    teachers: Sequence[TeacherConfig],
+    teachers: Sequence[TeacherSlot],
     outcome: Outcome,
     records: dict[str, int],
     export_seconds: float,
@@ -148,7 +152,10 @@ def summarize(
     reasons = Counter(rejection_reason(v) for _, _, v in judged if not v.passed)
     domains = sorted({s.problem.domain for s in states})
     by_domain = {d: _tally([v.passed for dd, _, v in judged if dd == d]) for d in domains}
-    teacher_stats = [_teacher(config_, outcome) for config_ in teachers]
+    teacher_stats = [_teacher(slot, outcome) for slot in teachers]
+    retried: Counter[str] = Counter()
+    for teacher in teacher_stats:
+        retried.update(teacher.retried)
     costs = [t.cost for t in teacher_stats if t.cost is not None]
     cost = sum(costs) if costs else None
     usage = _usage(outcome.uses)
@@ -173,6 +180,7 @@ def summarize(
             for d in domains
         ],
         request_errors=outcome.errors,
+        retried=dict(retried.most_common()),
         tokens=usage,
         cost=cost,
         stages=_stages(

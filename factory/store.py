@@ -2,11 +2,13 @@
 
 Every write commits before the call returns, so a run killed at any instant keeps each paid
 response; rows are keyed by content (request hash, trace id, record id) and inserted once, so a
-resumed run writes nothing twice.
+resumed run writes nothing twice. One process at a time holds a store (`factory.run_lock`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -14,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from factory import run_lock
 from factory.records import Record, Trace
 from factory.teachers.base import TeacherRequest, TeacherResponse
 from problems import Problem, problem_adapter
@@ -49,19 +52,53 @@ CREATE TABLE IF NOT EXISTS records (
 """
 
 
+class StoreUnusable(Exception):
+    """The run store exists but cannot be read as one; the message says what to do."""
+
+
+def _create(path: Path) -> None:
+    """A new store appears whole, by rename: so an empty or partial file at `path` can only be
+    damage, and is refused rather than silently replaced (which would re-pay every request)."""
+    partial = path.with_name(path.name + ".new")
+    partial.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+    os.replace(partial, path)
+
+
 class Store:
     """The run's SQLite file in WAL mode; one connection, used from the event loop's thread."""
 
     def __init__(self, run_dir: Path) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.path = run_dir / FILENAME
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL loses nothing when the process dies (even by SIGKILL); only an OS crash may
-        # roll back the last commits, which resume then redoes.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        self._lock = run_lock.acquire(run_dir)
+        try:
+            if not self.path.exists():
+                _create(self.path)
+            elif self.path.stat().st_size == 0:
+                raise StoreUnusable(
+                    f"{self.path} is empty (0 bytes): the run's answers are lost; move it away "
+                    "to start the run over (every request is paid again)"
+                )
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # NORMAL loses nothing when the process dies (even by SIGKILL); only an OS
+                # crash may roll back the last commits, which resume then redoes.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._db.executescript(_SCHEMA)
+            except sqlite3.DatabaseError as error:
+                self._db.close()
+                raise StoreUnusable(
+                    f"{self.path} cannot be read as a run store ({error}); move it away to "
+                    "start the run over"
+                ) from error
+        except BaseException:
+            os.close(self._lock)
+            raise
 
     def __enter__(self) -> Self:
         return self
@@ -76,6 +113,7 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        os.close(self._lock)
 
     def _write(self, statements: Iterable[tuple[str, Sequence[object]]]) -> None:
         """Apply `statements` as one transaction, committed before returning."""

@@ -14,7 +14,8 @@ from factory.inject.model import InjectConfig
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
 from factory.run import OUTPUT
-from factory.store import FILENAME, Store
+from factory.run_lock import RunLocked
+from factory.store import FILENAME, Store, StoreUnusable
 from sandbox import BACKEND_NAMES, SandboxUnavailable
 
 out = Console()
@@ -45,22 +46,27 @@ def inject(
     if not (run_dir / FILENAME).is_file():
         err.print(f"[red]error:[/red] no run store {escape(str(run_dir / FILENAME))}")
         raise typer.Exit(1)
-    with Store(run_dir) as store:
-        records = store.records_of("verified")
-        problems = store.problems()
-    settings = InjectConfig(per_trace=per_trace, share=share)
     try:
-        injected = inject_records(
-            records,
-            problems,
-            settings,
-            {"workers": workers},
-            {"backend": backend, "workers": workers},
-        )
-    except SandboxUnavailable as error:
+        store = Store(run_dir)
+    except (RunLocked, StoreUnusable) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(1) from error
-    counts = write_corrections(injected, run_dir / OUTPUT, ["jsonl", "parquet"])
+    with store:  # held to the end: no run may export into the same output meanwhile
+        records = store.records_of("verified")
+        problems = store.problems()
+        settings = InjectConfig(per_trace=per_trace, share=share)
+        try:
+            injected = inject_records(
+                records,
+                problems,
+                settings,
+                {"workers": workers},
+                {"backend": backend, "workers": workers},
+            )
+        except SandboxUnavailable as error:
+            err.print(f"[red]error:[/red] {escape(str(error))}")
+            raise typer.Exit(1) from error
+        counts = write_corrections(injected, run_dir / OUTPUT, ["jsonl", "parquet"])
     operators = Counter(row.operator for row in injected.corrections)
     out.print(
         f"{len(records)} verified traces: {counts['corrections']} corrections "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -68,9 +69,13 @@ class TeacherError(Exception):
 
 
 class Teacher(Protocol):
-    """An answering endpoint. Implementations own their retries, backoff and rate limits."""
+    """An answering endpoint. Implementations own their retries, backoff and rate limits, and
+    count the attempts they retried by cause in `retried`."""
 
     name: str
+
+    @property
+    def retried(self) -> Mapping[str, int]: ...
 
     async def complete(self, request: TeacherRequest) -> TeacherResponse: ...
 

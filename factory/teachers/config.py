@@ -27,5 +27,10 @@ class TeacherConfig(BaseModel):
     tokens_per_minute: float | None = Field(default=None, gt=0)
     timeout_seconds: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=6, ge=0)
+    # A Retry-After beyond this is waited for only this long: a server saying 3600 must not
+    # park the run for an hour in silence.
+    max_retry_after_seconds: float = Field(default=120.0, ge=0)
+    # A longer reply is a failed attempt: no model writes a megabyte of solution on purpose.
+    max_reply_chars: int = Field(default=1_000_000, ge=1)
     price_input_per_million: float | None = Field(default=None, ge=0)  # money per 1M tokens
     price_output_per_million: float | None = Field(default=None, ge=0)

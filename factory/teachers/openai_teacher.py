@@ -9,7 +9,9 @@ import email.utils
 import math
 import os
 import random
+import sys
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -37,10 +39,15 @@ class EndpointNotConfigured(TeacherError):
     """Neither the teacher's config nor the environment says which endpoint to call."""
 
 
+NOTICE_SECONDS = 5.0  # a wait this long, or one cut to the cap, is announced on stderr
+
+
 @dataclass(frozen=True)
 class Failure:
-    """One attempt that failed in a way worth retrying, and the wait the endpoint asked for."""
+    """One attempt that failed in a way worth retrying, and the wait the endpoint asked for.
+    `kind` is the cause the summary counts retries by."""
 
+    kind: str
     reason: str
     retry_after: float | None = None
 
@@ -111,6 +118,7 @@ class OpenAITeacher:
         )
         self._slots = asyncio.Semaphore(config.concurrency)
         self._limiter = limiter or RateLimiter(config.requests_per_minute, config.tokens_per_minute)
+        self.retried: Counter[str] = Counter()  # failed attempts that were retried, by cause
 
     async def complete(self, request: TeacherRequest) -> TeacherResponse:
         reserved = estimate_tokens(request)
@@ -134,6 +142,7 @@ class OpenAITeacher:
                         f"teacher {self.name!r} ({request.model}) gave up after {attempt + 1} "
                         f"attempts; the last one failed with {outcome.reason}"
                     )
+                self.retried[outcome.kind] += 1
                 await asyncio.sleep(self._delay(attempt, outcome))
                 attempt += 1
 
@@ -141,9 +150,18 @@ class OpenAITeacher:
         await self._client.close()
 
     def _delay(self, attempt: int, failure: Failure) -> float:
-        if failure.retry_after is not None:
-            return failure.retry_after
-        return backoff(attempt, *self._backoff)
+        if failure.retry_after is None:
+            return backoff(attempt, *self._backoff)
+        cap = self.config.max_retry_after_seconds
+        wait = min(failure.retry_after, cap)
+        if wait >= NOTICE_SECONDS or wait < failure.retry_after:
+            asked = "" if wait == failure.retry_after else f", asked {failure.retry_after:.0f} s"
+            print(
+                f"waiting {wait:.1f} s for teacher {self.name!r} (rate-limited: "
+                f"{failure.reason}{asked}; max_retry_after_seconds {cap:g})",
+                file=sys.stderr,
+            )
+        return wait
 
     async def _attempt(self, request: TeacherRequest, started: float) -> TeacherResponse | Failure:
         """One HTTP call. A refusal that retrying cannot fix raises TeacherError at once."""
@@ -160,19 +178,26 @@ class OpenAITeacher:
                 n=request.n,
             )
         except openai.APIStatusError as error:
-            reason = f"HTTP {error.status_code}: {_endpoint_message(error)}"
-            if error.status_code in RETRYABLE_STATUS or error.status_code >= 500:
-                return Failure(reason, retry_after(error.response.headers))
+            status = error.status_code
+            reason = f"HTTP {status}: {_endpoint_message(error)}"
+            if status in RETRYABLE_STATUS or status >= 500:
+                kind = f"HTTP {status}" if status < 500 else "HTTP 5xx"
+                return Failure(kind, reason, retry_after(error.response.headers))
             raise TeacherError(
                 f"teacher {self.name!r} ({request.model}) was refused with {reason}"
             ) from error
         except openai.APITimeoutError:
-            return Failure(f"no answer within {self.config.timeout_seconds:g} s (timeout)")
+            return Failure(
+                "timeout", f"no answer within {self.config.timeout_seconds:g} s (timeout)"
+            )
         except openai.APIConnectionError as error:
-            return Failure(f"a connection error: {error.__cause__ or error}")
+            return Failure("connection", f"a connection error: {error.__cause__ or error}")
         except (ValueError, openai.APIResponseValidationError) as error:
-            return Failure(f"an invalid JSON body: {error}")
-        return _response(reply, request.model, time.monotonic() - started)
+            return Failure("invalid body", f"an invalid JSON body: {error}")
+        response = _response(reply, request.model, time.monotonic() - started)
+        if isinstance(response, Failure):
+            return response
+        return _unusable(response, request, self.config.max_reply_chars) or response
 
 
 def _wire_message(message: Message) -> ChatCompletionMessageParam:
@@ -196,9 +221,11 @@ def _endpoint_message(error: openai.APIStatusError) -> str:
 def _response(reply: object, model: str, seconds: float) -> TeacherResponse | Failure:
     """Our response from the SDK's parsed body; a body that is no usable completion is a Failure."""
     if not isinstance(reply, ChatCompletion):
-        return Failure(f"a body that is not a chat completion: {str(reply)[:200]!r}")
+        return Failure(
+            "invalid body", f"a body that is not a chat completion: {str(reply)[:200]!r}"
+        )
     if not reply.choices:
-        return Failure("a reply with empty choices")
+        return Failure("empty", "a reply with empty choices")
     completions = [
         Completion(
             text=choice.message.content or "",
@@ -210,6 +237,34 @@ def _response(reply: object, model: str, seconds: float) -> TeacherResponse | Fa
     return TeacherResponse(
         completions=completions, usage=_usage(reply), model=reply.model or model, seconds=seconds
     )
+
+
+def _unusable(
+    response: TeacherResponse, request: TeacherRequest, max_chars: int
+) -> Failure | None:
+    """Why a well-formed reply is still no answer, or None: an empty or truncated completion,
+    one too long to be a solution, or text that is not valid Unicode. Such a reply is a failed
+    attempt, never a trace: a truncated solution would be judged wrong and become a negative."""
+    for completion in response.completions:
+        if not completion.text.strip():
+            return Failure("empty", "a reply with no content")
+        if completion.finish_reason == "length":
+            return Failure(
+                "truncated",
+                f"a reply cut off at max_tokens={request.sampling.max_tokens} "
+                "(finish_reason 'length'; raise max_tokens if it recurs)",
+            )
+        size = len(completion.text) + len(completion.reasoning or "")
+        if size > max_chars:
+            return Failure(
+                "oversize", f"a reply of {size} characters (max_reply_chars {max_chars})"
+            )
+        try:
+            completion.text.encode()
+            (completion.reasoning or "").encode()
+        except UnicodeEncodeError:
+            return Failure("undecodable", "a reply whose text is not valid Unicode")
+    return None
 
 
 def _reasoning(message: ChatCompletionMessage) -> str | None:

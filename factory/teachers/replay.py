@@ -64,6 +64,7 @@ class ReplayTeacher:
     s * n + k, cycling when the transcripts run out."""
 
     model = "replay"
+    retried: dict[str, int] = {}  # noqa: RUF012 - bundled transcripts never fail
 
     def __init__(
         self,

@@ -22,7 +22,8 @@ from typing import Any, Self
 @dataclass
 class Reply:
     status: int = 200
-    body: dict[str, Any] | str = field(default_factory=dict)  # a str is sent as is (broken JSON)
+    # a str is sent as is (broken JSON), bytes too (broken UTF-8)
+    body: dict[str, Any] | str | bytes = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
 
@@ -92,8 +93,10 @@ class FakeOpenAI:
                 time.sleep(reply.delay)
                 with server._lock:  # answered from here on: the client may send its next request
                     server.in_flight -= 1
-                payload = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
-                data = payload.encode()
+                body = reply.body
+                data = body if isinstance(body, bytes) else (
+                    body if isinstance(body, str) else json.dumps(body)
+                ).encode()
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")

@@ -4,6 +4,7 @@ rate limiter on an injected clock. Nothing of the client is mocked."""
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from email.utils import format_datetime
 from typing import Any, TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factory.teachers.base import (
     Completion,
@@ -197,6 +200,67 @@ def test_a_broken_body_is_retried(bad: Reply) -> None:
     assert len(server.requests) == 2
 
 
+def reply_with(**choice: Any) -> Reply:
+    """A well-formed body whose one choice carries the given message fields and finish reason."""
+    body = completion("placeholder")
+    finish = choice.pop("finish_reason", "stop")
+    body["choices"][0]["message"] = {"role": "assistant", **choice}
+    body["choices"][0]["finish_reason"] = finish
+    return Reply(body=body)
+
+
+@pytest.mark.parametrize(
+    ("bad", "kind"),
+    [
+        (reply_with(content=None), "empty"),
+        (reply_with(content=""), "empty"),
+        (reply_with(content="  \n "), "empty"),
+        (reply_with(content="The answer is \\boxed{", finish_reason="length"), "truncated"),
+        (reply_with(content="x" * 2_000), "oversize"),
+        (reply_with(content="ok", reasoning_content="y" * 2_000), "oversize"),
+        (Reply(body='{"choices": [{"index": 0, "message": {"role": "assistant", "content": '
+                    '"\\ud800 lone"}, "finish_reason": "stop"}], "id": "x", "created": 1, '
+                    '"model": "m", "object": "chat.completion"}'), "undecodable"),
+        (Reply(body=b'{"id": "x", "object": "chat.completion", "choices": [{"index": 0, '
+                    b'"message": {"role": "assistant", "content": "\xff\xfe"}}]}'), "invalid body"),
+    ],
+    ids=["null", "empty", "blank", "truncated", "oversize", "oversize-reasoning", "surrogate",
+         "invalid-utf8"],
+)
+def test_a_reply_that_is_no_answer_is_retried_and_counted(bad: Reply, kind: str) -> None:
+    """Empty, truncated, huge or undecodable replies are failed attempts, never traces."""
+
+    async def go(server: FakeOpenAI) -> tuple[TeacherResponse, dict[str, int]]:
+        teacher = OpenAITeacher(config(server, max_reply_chars=1_000), backoff_seconds=0.01)
+        try:
+            return await teacher.complete(request()), dict(teacher.retried)
+        finally:
+            await teacher.close()
+
+    with FakeOpenAI(Script(bad, OK)) as server:
+        response, retried = run(go(server))
+    assert response.completions[0].text == "The answer is \\boxed{4}."
+    assert len(server.requests) == 2
+    assert retried == {kind: 1}
+
+
+def test_a_reply_that_is_never_an_answer_gives_up_with_the_reason() -> None:
+    with FakeOpenAI(Script(reply_with(content="cut", finish_reason="length"))) as server:
+        error = refused(server, max_retries=1)
+    assert len(server.requests) == 2
+    assert "cut off at max_tokens=2048" in str(error) and "raise max_tokens" in str(error)
+
+
+def test_retry_after_is_capped_and_the_wait_announced(capsys: pytest.CaptureFixture[str]) -> None:
+    limited = Reply(status=429, headers={"Retry-After": "3600"}, body={"error": {"message": "no"}})
+    with FakeOpenAI(Script(limited, OK)) as server:
+        ask(server, max_retry_after_seconds=0.3)
+    waited = server.arrivals[1] - server.arrivals[0]
+    assert 0.29 <= waited < 2.0
+    notice = capsys.readouterr().err
+    assert "waiting 0.3 s for teacher 'fake' (rate-limited: HTTP 429: no, asked 3600 s" in notice
+
+
 def test_retries_exhausted_names_the_last_failure() -> None:
     unavailable = Reply(status=503, body={"error": {"message": "model is overloaded"}})
     with FakeOpenAI(Script(unavailable)) as server:
@@ -278,21 +342,46 @@ def acquire_all(bucket: RateLimiter, *tokens: int) -> None:
     run(go())
 
 
-def test_requests_per_minute_allow_a_burst_then_space_requests_out() -> None:
+def test_requests_are_spaced_evenly_from_the_start() -> None:
     clock = FakeClock()
-    acquire_all(limiter(clock, rpm=60), *[1] * 62)
-    assert clock.sleeps == [pytest.approx(1.0), pytest.approx(1.0)]
+    acquire_all(limiter(clock, rpm=60), *[1] * 3)
+    assert clock.sleeps == [pytest.approx(1.0)] * 3
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rpm=st.floats(min_value=0.5, max_value=600),
+    idle=st.lists(st.floats(min_value=0, max_value=300), min_size=1, max_size=40),
+)
+def test_no_window_of_a_minute_admits_more_than_the_rate(rpm: float, idle: list[float]) -> None:
+    """Whenever callers come, also after a long pause, a minute never holds more than `rpm`."""
+    clock = FakeClock()
+    bucket = limiter(clock, rpm=rpm)
+    admitted: list[float] = []
+
+    async def go() -> None:
+        for pause in idle:
+            clock.now += pause
+            await bucket.acquire(1)
+            admitted.append(clock.now)
+
+    run(go())
+    for start in admitted:
+        in_window = [t for t in admitted if start <= t < start + 60 - 1e-6]
+        assert len(in_window) <= math.ceil(rpm)
 
 
 def test_tokens_per_minute_wait_for_exactly_the_missing_tokens() -> None:
     clock = FakeClock()
-    acquire_all(limiter(clock, tpm=600), 500, 300)  # 10 tokens/s; 200 missing
-    assert clock.sleeps == [pytest.approx(20.0)]
+    acquire_all(limiter(clock, tpm=600), 500, 300)  # 10 tokens/s from empty
+    assert clock.sleeps == [pytest.approx(50.0), pytest.approx(30.0)]
 
 
 def test_elapsed_time_refills_the_bucket() -> None:
     clock = FakeClock()
     bucket = limiter(clock, tpm=600)
+    assert bucket.tokens_available == 0
+    clock.now += 60
     acquire_all(bucket, 600)
     clock.now += 30
     assert bucket.tokens_available == pytest.approx(300)
@@ -303,6 +392,7 @@ def test_elapsed_time_refills_the_bucket() -> None:
 def test_settling_returns_an_overestimate_and_charges_an_underestimate() -> None:
     clock = FakeClock()
     bucket = limiter(clock, tpm=600)
+    clock.now += 60
     acquire_all(bucket, 500)
     bucket.settle(reserved=500, used=50)
     acquire_all(bucket, 550)
@@ -314,7 +404,9 @@ def test_settling_returns_an_overestimate_and_charges_an_underestimate() -> None
 
 def test_a_request_larger_than_the_bucket_waits_for_a_full_bucket_only() -> None:
     clock = FakeClock()
-    acquire_all(limiter(clock, tpm=600), 100, 1000)
+    bucket = limiter(clock, tpm=600)
+    clock.now += 60
+    acquire_all(bucket, 100, 1000)
     assert clock.sleeps == [pytest.approx(10.0)]
 
 
@@ -332,7 +424,7 @@ def test_waiting_requests_are_admitted_in_arrival_order() -> None:
 
     run(go())
     assert admitted == [0, 1, 2]
-    assert clock.sleeps == [pytest.approx(60.0), pytest.approx(60.0)]
+    assert clock.sleeps == [pytest.approx(60.0)] * 3
 
 
 def test_no_limits_never_wait() -> None:
@@ -357,6 +449,7 @@ def teacher_run(server: FakeOpenAI, bucket: RateLimiter, count: int) -> list[Tea
 def test_the_teacher_reserves_tokens_then_settles_with_the_reported_usage() -> None:
     clock = FakeClock()
     bucket = limiter(clock, tpm=600)
+    clock.now += 60  # a full bucket
     unavailable = Reply(status=503, body={"error": {"message": "busy"}})
     with FakeOpenAI(Script(unavailable, OK)) as server:
         teacher_run(server, bucket, 1)
@@ -370,12 +463,13 @@ def test_the_teacher_waits_for_its_request_limit() -> None:
     with FakeOpenAI(Script(OK)) as server:
         responses = teacher_run(server, limiter(clock, rpm=2), 3)
     assert len(responses) == 3 and len(server.requests) == 3
-    assert clock.sleeps == [pytest.approx(30.0)]
+    assert clock.sleeps == [pytest.approx(30.0)] * 3
 
 
 def test_a_refused_request_gives_its_tokens_back() -> None:
     clock = FakeClock()
     bucket = limiter(clock, tpm=600)
+    clock.now += 60
     refusal = Reply(status=400, body={"error": {"message": "bad"}})
     with FakeOpenAI(Script(refusal)) as server, pytest.raises(TeacherError):
         teacher_run(server, bucket, 1)

@@ -47,6 +47,7 @@ class ScriptedTeacher:
         self.name = name
         self.plan = plan
         self.calls: list[TeacherRequest] = []
+        self.retried: dict[str, int] = {}
 
     async def complete(self, request: TeacherRequest) -> TeacherResponse:
         self.calls.append(request)

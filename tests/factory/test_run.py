@@ -27,6 +27,7 @@ PROBLEMS = bundled(
     "math/arithmetic-03",
     "math/arithmetic-04",
     "math/arithmetic-05",
+    "math/arithmetic-06",
     "code/two-sum-sorted",
     "code/reverse-words",
 )
@@ -34,8 +35,9 @@ PLAN = {
     "math/arithmetic-01": ["lucky", "right"],
     "math/arithmetic-02": ["429>right"],
     "math/arithmetic-03": ["500>500>wrong", "right"],
-    "math/arithmetic-04": ["slow>right"],
+    "math/arithmetic-04": ["slow>null>right"],
     "math/arithmetic-05": ["truncated>noanswer", "right"],
+    "math/arithmetic-06": ["length>huge>right"],
     "code/two-sum-sorted": ["empty>broken", "right"],
     "code/reverse-words": ["twoblocks", "right"],
 }
@@ -95,9 +97,10 @@ def test_faults_are_retried_and_wrong_traces_rejected_with_reasons(
         ("math/arithmetic-02", 0): 2,  # 429 with Retry-After, then the answer
         ("math/arithmetic-03", 0): 3,  # two 500s
         ("math/arithmetic-03", 1): 1,
-        ("math/arithmetic-04", 0): 2,  # a timeout
+        ("math/arithmetic-04", 0): 3,  # a timeout, null content
         ("math/arithmetic-05", 0): 2,  # truncated JSON
         ("math/arithmetic-05", 1): 1,
+        ("math/arithmetic-06", 0): 3,  # cut off at max_tokens, a 5 MB reply
         ("code/two-sum-sorted", 0): 2,  # empty choices
         ("code/two-sum-sorted", 1): 1,
         ("code/reverse-words", 0): 1,
@@ -116,6 +119,17 @@ def test_faults_are_retried_and_wrong_traces_rejected_with_reasons(
     assert sorted(p["problem_id"] for p in preferences) == sorted(rejected)
     for line in ("run summary", "step:refuted", "answer:different", "format", "stages"):
         assert line in output
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["retried"] == {
+        "HTTP 5xx": 2,
+        "empty": 2,
+        "HTTP 429": 1,
+        "timeout": 1,
+        "invalid body": 1,
+        "truncated": 1,
+        "oversize": 1,
+    }
+    assert "retried attempts" in output and "truncated" in output
 
 
 def test_every_exported_row_carries_its_provenance(
@@ -169,8 +183,8 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
 ) -> None:
     out, _, _ = faulty_run
     stats = json.loads((out / "stats.json").read_text())
-    requests = 12  # answered requests; failed attempts are not billed
-    assert stats["tally"] == {"traces": 12, "passed": 7, "acceptance_rate": round(7 / 12, 4)}
+    requests = 13  # answered requests; failed attempts are not billed
+    assert stats["tally"] == {"traces": 13, "passed": 8, "acceptance_rate": round(8 / 13, 4)}
     assert stats["tokens"] == {
         "prompt_tokens": 10 * requests,
         "completion_tokens": 20 * requests,
@@ -179,19 +193,19 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
     assert stats["cost"] == pytest.approx(requests * (10 * 1.0 + 20 * 2.0) / 1e6)
     generate = stats["stages"][0]
     assert generate["stage"] == "generate"
-    assert generate["cost_per_verified"] == pytest.approx(stats["cost"] / 7)
-    assert generate["tokens_per_verified"] == pytest.approx(30 * requests / 7, abs=0.1)
+    assert generate["cost_per_verified"] == pytest.approx(stats["cost"] / 8)
+    assert generate["tokens_per_verified"] == pytest.approx(30 * requests / 8, abs=0.1)
     assert {s["stage"] for s in stats["stages"]} >= {"parse", "verify:math", "verify:code"}
     assert stats["records"] == {
-        "sft": 7,
+        "sft": 8,
         "rejected": 5,
         "preferences": 5,
-        "corrections": 2,  # the inject stage's default share: 2 of 7 + 2 is at most 25%
+        "corrections": 2,  # the inject stage's default share: 2 of 8 + 2 is at most 25%
         "correction_preferences": 2,
     }
     assert stats["request_errors"] == []
     card = (out / "dataset_card.md").read_text()
-    for fact in ("| fake | fake-model | 12 | 12 | 7 |", "| code | code |", "reasoning-factory"):
+    for fact in ("| fake | fake-model | 13 | 13 | 8 |", "| code | code |", "reasoning-factory"):
         assert fact in card
 
 

@@ -107,4 +107,14 @@ def fault(step: str) -> Reply | None:
         return Reply(body=json.dumps(completion("cut"))[:40])
     if step == "empty":
         return Reply(body=completion())
+    if step == "null":  # a 200 whose message has no content
+        body = completion("placeholder")
+        body["choices"][0]["message"]["content"] = None
+        return Reply(body=body)
+    if step == "length":  # cut off at max_tokens: a partial solution
+        body = completion("1. First, $19 \\cdot 6")
+        body["choices"][0]["finish_reason"] = "length"
+        return Reply(body=body)
+    if step == "huge":  # 5 MB of text
+        return Reply(body=completion("1 + 1 = 2. " * 500_000))
     return None
