@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+import sys
+
 import typer
 
 from factory.inject.cli import inject
@@ -23,3 +27,42 @@ app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(verify_app, name="verify")
 app.add_typer(verifiers_app, name="verifiers")
+
+
+_FIXES = {
+    errno.ENOSPC: "free space there",
+    errno.EDQUOT: "free space there (disk quota exceeded)",
+    errno.EACCES: "make it writable for this user",
+    errno.EPERM: "make it writable for this user",
+    errno.EROFS: "use a writable place (--run-dir)",
+}
+
+
+def environment_problem(error: BaseException) -> str | None:
+    """One line for a full disk or a path we may not write, or None for any other error: these
+    end a run whatever stage it is in, and the user's fix is outside the program."""
+    if isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error):
+        return "the disk holding the run store is full: free space there"
+    if isinstance(error, OSError):
+        code = error.errno
+        if code not in _FIXES and "No space left on device" in str(error):
+            code = errno.ENOSPC  # pyarrow's file errors name the cause only in their text
+        if code in _FIXES:
+            where = error.filename or "a file of the run"
+            return f"{where}: {error.strerror or error}: {_FIXES[code]}"
+    return None
+
+
+def main() -> None:
+    """The console script: `app`, with a full disk or an unwritable path said in one line."""
+    try:
+        app()
+    except (OSError, sqlite3.OperationalError) as error:
+        problem = environment_problem(error)
+        if problem is None:
+            raise
+        print(
+            f"error: {problem}; the run store keeps every answer so far: rerun to resume",
+            file=sys.stderr,
+        )
+        sys.exit(1)
