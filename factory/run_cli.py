@@ -132,13 +132,16 @@ def run(
     out.print(f"dataset in {output_dir(config)}", highlight=False)
     if stats.incomplete:
         for reason, count in stats.awaiting_verification.items():
-            err.print(f"{count} traces awaiting verification: {reason}", markup=False)
+            err.print(
+                f"{count} traces awaiting verification: {reason}", markup=False, soft_wrap=True
+            )
         for domain in stats.skipped_domains:
             err.print(f"{domain} problems skipped: their verifier does not work here", markup=False)
         err.print(
             "incomplete run: fix the above and rerun the same command; it judges what waits "
             "and pays for nothing twice",
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(INCOMPLETE)
 

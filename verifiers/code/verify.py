@@ -155,8 +155,11 @@ def _draws(sandbox: Sandbox, problems: Sequence[tuple[dict[str, Any], float]]) -
             for *_, future in mine:
                 future.set_exception(error)
             raise
-        for (*_, future), outcome in zip(mine, drawn, strict=True):
+        for (key, *_, future), outcome in zip(mine, drawn, strict=True):
             future.set_result(outcome)
+            if outcome[0] is None or "drawn" not in outcome[0]:
+                with _DRAWS_LOCK:  # a failed draw is not kept: the next ask draws again
+                    _DRAWS.pop(key, None)
     return [future.result() for future in futures]
 
 
@@ -297,7 +300,7 @@ def _judge_together(
     if len(batch) == 1 and not judged:
         silent = report is None and not (result.timed_out or result.oom_killed)
         if silent and not sandbox_works(sandbox):  # the sandbox died, not (only) the candidate
-            ended = f"ended with exit code {result.exit_code}"
+            ended = f"ended with exit code {result.exit_code} ({_last_line(result.stderr)})"
             reason = f"the sandbox broke: the run {ended} and a plain run fails too"
             return [(batch[0][0], _no_verdict(reason, result))]
         return [(batch[0][0], _verdict(report, result))]
@@ -335,7 +338,7 @@ def _no_verdict(reason: str, result: ExecResult | None = None) -> Verdict:
 
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "no detail"
+    return lines[-1].strip()[:200] if lines else "no detail"
 
 
 def _draw_failed(report: dict[str, Any] | None, result: ExecResult) -> Verdict:
@@ -344,7 +347,8 @@ def _draw_failed(report: dict[str, Any] | None, result: ExecResult) -> Verdict:
         reason = f"drawing the problem's inputs failed: {_last_line(report['harness_error'])}"
     else:
         ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
-        reason = f"the run drawing the problem's inputs {ended} before it reported"
+        said = _last_line(result.stderr)
+        reason = f"the run drawing the problem's inputs {ended} before it reported ({said})"
     return _no_verdict(reason, result)
 
 
