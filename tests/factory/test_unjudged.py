@@ -64,7 +64,10 @@ def bwrap() -> Iterator[BreakingBwrap]:
     shutil.rmtree(wrapper.dir)
 
 
-def config(tmp_path: Path, server: FakeOpenAI, run_dir: str) -> Path:
+def config(
+    tmp_path: Path, server: FakeOpenAI, run_dir: str, code: dict[str, object] | None = None
+) -> Path:
+    """A run of problems.jsonl at `server`; `code`: the code verifier's options."""
     path = tmp_path / f"{run_dir}.yaml"
     settings = {
         "problems": ["problems.jsonl"],
@@ -72,7 +75,7 @@ def config(tmp_path: Path, server: FakeOpenAI, run_dir: str) -> Path:
         "budget": 3,
         "run_dir": run_dir,
         "inject": {"enabled": False},
-        "verifiers": {"code": {"options": {"backend": "bwrap", "examples": 10}}},
+        "verifiers": {"code": {"options": code or {"backend": "bwrap", "examples": 10}}},
         "teachers": [
             {
                 "name": "fake",
