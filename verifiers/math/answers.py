@@ -25,7 +25,8 @@ ANSWER_LIMITS = Limits(cpu_seconds=5, wall_seconds=10.0)
 class AnswerPair(BaseModel):
     """One row of `factory verify answers`: a gold answer and a candidate to compare with it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Other keys (a file's metadata columns) are kept and copied to the output row.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
     gold: str
