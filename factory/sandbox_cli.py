@@ -131,6 +131,13 @@ def audit(
         out.print(table)
         contained = len(report.rows) - len(report.escaped)
         out.print(f"{contained}/{len(report.rows)} attacks contained on {report.backend}")
+        if getattr(sandbox, "memory_per_run", True) is False:
+            out.print(
+                "memory limits bind each process alone here: no memory cgroup can be made "
+                "(cgroup v2 with the memory controller delegated, or v1's memory hierarchy, "
+                "writable by this user)",
+                soft_wrap=True,
+            )
     if report.escaped:
         raise typer.Exit(1)
 

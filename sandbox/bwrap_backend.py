@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path, PurePosixPath
 
 from sandbox.base import Sandbox
+from sandbox.cgroup import join_argv, memory_cgroups, oom_killed, run_cgroup
 from sandbox.environment import sandbox_env
 from sandbox.errors import SandboxUnavailable
 from sandbox.model import WORKDIR, ExecRequest, ExecResult, Limits, as_bytes
@@ -48,18 +49,31 @@ class BwrapSandbox(Sandbox):
             raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
         self._bwrap = found
 
+    @property
+    def memory_per_run(self) -> bool:
+        """Whether a run's memory limit binds its processes together (a memory cgroup per run)
+        or, where no cgroup can be made here, each process alone."""
+        return memory_cgroups(NOBODY if os.geteuid() == 0 else None) is not None
+
     def run(self, request: ExecRequest) -> ExecResult:
-        with _memfds(_contents(request)) as fds:
+        user = NOBODY if os.geteuid() == 0 else None
+        with (
+            _memfds(_contents(request)) as fds,
+            run_cgroup(request.limits.memory_mb, user) as cgroup,
+        ):
             finished = run_process(
-                bwrap_argv(self._bwrap, request, fds),
+                [*(join_argv(cgroup) if cgroup else []), *bwrap_argv(self._bwrap, request, fds)],
                 as_bytes(request.stdin),
                 request.limits,
                 env={"PATH": "/usr/bin:/bin"},
                 pass_fds=list(fds.values()),
-                user=NOBODY if os.geteuid() == 0 else None,
+                user=user,
                 stop=_kill_namespace,
             )
-        return finished.result(self.name)
+            result = finished.result(self.name)
+            if cgroup is not None and oom_killed(cgroup):
+                result = result.model_copy(update={"oom_killed": True})
+        return result
 
 
 def bwrap_argv(bwrap: str, request: ExecRequest, fds: dict[str, int]) -> list[str]:
