@@ -257,15 +257,22 @@ def verify_many(
         to_draw = {json.dumps(d, sort_keys=True): (d, wall) for d, wall in drawing}
         problems = list(to_draw.values())
         shares = [problems[start::workers] for start in range(workers)]
-        # A draw that raised is not kept: the job's own draw below tries again and says why.
-        for drawing_share in [pool.submit(_draws, sandbox, s) for s in shares if s]:
-            drawing_share.exception()
+        # This call's draws, failed ones too (the next call draws those again). A share that
+        # raised is not kept: the job's own draw below tries again and says why.
+        drawn_now: dict[str, Drawn] = {}
+        for share, drawing_share in [(s, pool.submit(_draws, sandbox, s)) for s in shares if s]:
+            if drawing_share.exception() is None:
+                for (config, _), outcome in zip(share, drawing_share.result(), strict=True):
+                    drawn_now[json.dumps(config, sort_keys=True)] = outcome
         pending: list[tuple[int, dict[str, Any], float]] = []
         for position, (problem, program, to_draw_config, wall) in enumerate(plans):
             drawn = None
             if to_draw_config is not None:
+                key = json.dumps(to_draw_config, sort_keys=True)
                 try:
-                    ((report, result),) = _draws(sandbox, [(to_draw_config, wall)])
+                    report, result = (
+                        drawn_now.get(key) or _draws(sandbox, [(to_draw_config, wall)])[0]
+                    )
                 except Exception as error:  # the sandbox broke: no verdict on the candidate
                     done(position, _no_verdict(f"the sandbox failed drawing inputs: {error}"))
                     continue
@@ -301,7 +308,7 @@ def _judge_together(
         silent = report is None and not (result.timed_out or result.oom_killed)
         if silent and not sandbox_works(sandbox):  # the sandbox died, not (only) the candidate
             ended = f"ended with exit code {result.exit_code} ({_last_line(result.stderr)})"
-            reason = f"the sandbox broke: the run {ended} and a plain run fails too"
+            reason = f"the sandbox broke: the run {ended} and a run judging nothing fails too"
             return [(batch[0][0], _no_verdict(reason, result))]
         return [(batch[0][0], _verdict(report, result))]
     verdicts = [
@@ -314,15 +321,13 @@ def _judge_together(
 
 
 def sandbox_works(sandbox: Sandbox) -> bool:
-    """Whether a plain Python run succeeds in `sandbox`: told apart from a candidate that took
-    its run down, a broken sandbox gives no verdict."""
+    """Whether the judge runs and reports in `sandbox`, given nothing to do: told apart from a
+    candidate that took its run down, a broken sandbox gives no verdict."""
     try:
-        result = sandbox.run(
-            ExecRequest(command=["python3", "-c", "print('ok')"], limits=Limits(timeout_seconds=30))
-        )
+        report, _ = _run_harness(sandbox, {"draw": []}, 30, 1)
     except Exception:  # a sandbox that raises does not work
         return False
-    return result.exit_code == 0 and result.stdout.strip() == "ok"
+    return report is not None and report.get("drawn") == []
 
 
 def _no_verdict(reason: str, result: ExecResult | None = None) -> Verdict:
