@@ -39,11 +39,10 @@ from verifiers.plugins import Verifier
 from verifiers.verdict import Verdict
 
 MAX_BATCH = 64  # traces handed to one verifier call at most
-
-
-class VerifierFailed(RuntimeError):
-    """A verifier raised instead of judging (a broken plugin, a sandbox gone): the run stops,
-    keeping everything committed so far."""
+# A trace the verifier could not judge (an `error`, or the verifier raised) is tried again this
+# many times in all, RETRY_SECONDS apart and doubling; then it waits, pending, for the next run.
+JUDGE_TRIES = 3
+RETRY_SECONDS = 1.0
 
 
 @dataclass
@@ -62,6 +61,7 @@ class ProblemState:
     failed: int = 0  # traces that failed, could not be parsed, or never came
     verified: int = 0
     open: int = 0  # traces asked for and not yet judged
+    pending: int = 0  # traces the verifier could not judge in this run: no verdict, no failure
     done: bool = False
     judged: list[tuple[Trace, Verdict]] = field(default_factory=list)
     records: dict[str, str] = field(default_factory=dict)  # trace id -> its record's id
@@ -103,6 +103,7 @@ class Live:
     traces: int = 0
     passed: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    pending: int = 0
     tokens: int = 0
 
 
@@ -115,6 +116,7 @@ class Outcome:
     errors: list[RequestFailure]
     verifiers: dict[str, VerifierInfo]
     seconds: dict[str, float]  # busy seconds by stage; generate: while any request was out
+    pending: dict[str, str] = field(default_factory=dict)  # trace id -> why it was not judged
 
     def record_ids(self) -> list[str]:
         """Export order: problems as loaded; traces by sample; preferences after them."""
@@ -192,6 +194,8 @@ class _Run:
         self.live = Live()
         self.uses: list[RequestUse] = []
         self.errors: list[RequestFailure] = []
+        self.tries: Counter[str] = Counter()  # trace id -> judgings that gave no verdict
+        self.pending: dict[str, str] = {}
         self.seconds: defaultdict[str, float] = defaultdict(float)
         self.busy_since = 0.0  # when the requests now in flight started being in flight
         self.queues: dict[str, asyncio.Queue[tuple[ProblemState, Trace]]] = {
@@ -222,7 +226,9 @@ class _Run:
                     loop.cancel()
         except ExceptionGroup as group_error:
             raise group_error.exceptions[0] from None
-        return Outcome(self.states, self.uses, self.errors, self.infos, dict(self.seconds))
+        return Outcome(
+            self.states, self.uses, self.errors, self.infos, dict(self.seconds), self.pending
+        )
 
     @contextmanager
     def requesting(self) -> Iterator[None]:
@@ -325,15 +331,33 @@ class _Run:
             try:
                 with self.timed(f"verify:{domain}"):
                     verdicts = await asyncio.to_thread(verifier.verify, jobs)
-            except Exception as error:
-                raise VerifierFailed(
-                    f"verifier {verifier.name} failed on {len(jobs)} traces: {error}"
-                ) from error
-            if len(verdicts) != len(jobs):
-                raise VerifierFailed(
-                    f"verifier {verifier.name} returned {len(verdicts)} verdicts for {len(jobs)}"
-                )
-            self.judged([(s, t, v) for (s, t), v in zip(batch, verdicts, strict=True)])
+                if len(verdicts) != len(jobs):
+                    raise ValueError(f"it returned {len(verdicts)} verdicts for {len(jobs)} traces")
+            except Exception as error:  # a broken plugin or a lost sandbox judged no one
+                for state, trace in batch:
+                    self.unjudged(domain, state, trace, f"verifier {verifier.name}: {error}")
+                continue
+            results = list(zip(batch, verdicts, strict=True))
+            self.judged([(s, t, v) for (s, t), v in results if v.judged])
+            for (state, trace), verdict in results:
+                if not verdict.judged:
+                    self.unjudged(domain, state, trace, _could_not_judge(verdict))
+
+    def unjudged(self, domain: str, state: ProblemState, trace: Trace, reason: str) -> None:
+        """No verdict: judge it again a little later; after JUDGE_TRIES it stays pending (nothing
+        stored, nothing charged to the problem) until the next run of this store."""
+        self.tries[trace.id] += 1
+        if self.tries[trace.id] < JUDGE_TRIES:
+            delay = RETRY_SECONDS * 2 ** (self.tries[trace.id] - 1)
+            retry = self.queues[domain].put_nowait
+            asyncio.get_running_loop().call_later(delay, retry, (state, trace))
+            return
+        self.pending[trace.id] = reason
+        state.open -= 1
+        state.pending += 1
+        self.live.pending += 1
+        self.advance(state)
+        self.on_change(self.live)
 
     def judged(self, results: Sequence[tuple[ProblemState, Trace, Verdict]]) -> None:
         """Commit verdicts with their records, then let each problem ask for more or finish."""
@@ -359,12 +383,14 @@ class _Run:
         self.on_change(self.live)
 
     def finish(self, state: ProblemState) -> None:
-        """A problem with nothing left to ask: pair its verified and failed traces."""
+        """A problem with nothing left to ask: pair its verified and failed traces, unless some
+        trace awaits its verdict (the pairs are made by the run that judges it)."""
         state.done = True
         info = self.infos[state.problem.domain]
+        judged = [] if state.pending else state.judged
         records = [
             preference_record(state.problem, good, bad, info)
-            for good, bad in preference_pairs(state.judged)
+            for good, bad in preference_pairs(judged)
         ]
         with self.timed("store"):
             self.store.save_records(records)
@@ -373,6 +399,14 @@ class _Run:
         self.remaining -= 1
         if self.remaining == 0:
             self.finished.set()
+
+
+def _could_not_judge(verdict: Verdict) -> str:
+    """Why a verifier gave no verdict, in a line: its first piece of evidence, else its status."""
+    if not verdict.evidence:
+        return f"verifier {verdict.verifier}: {verdict.status}"
+    evidence = verdict.evidence[0]
+    return f"verifier {verdict.verifier}: {evidence.reason or evidence.outcome}".splitlines()[0]
 
 
 async def run_pipeline(

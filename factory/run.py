@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from factory.config import ConfigError, RunConfig
@@ -11,6 +12,7 @@ from factory.export import write_datasets, write_reports
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
 from factory.pipeline import Live, TeacherSlot, run_pipeline
+from factory.preflight import preflight
 from factory.records import VerifierInfo
 from factory.stats import RunStats, summarize
 from factory.store import Store
@@ -18,6 +20,7 @@ from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
 from factory.teachers.replay import ReplayTeacher
 from problems import Problem, RowError, bundled_paths, load_problems
+from sandbox import SandboxUnavailable
 from verifiers.plugins import Verifier, load_verifier
 
 OUTPUT = "output"  # the exported files, inside the run directory
@@ -56,23 +59,41 @@ def _attribute(verifier: Verifier, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def open_verifiers(
-    config: RunConfig, problems: Sequence[Problem]
-) -> tuple[dict[str, Verifier], dict[str, VerifierInfo]]:
-    """The configured verifier plugin of each domain present, with what provenance needs."""
+@dataclass
+class Verifiers:
+    """The verifier of each domain that can run, what provenance needs of it, and the domains
+    skipped (their verifier cannot start here or misjudged its canary) with why and the fix."""
+
+    plugins: dict[str, Verifier]
+    infos: dict[str, VerifierInfo]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def open_verifiers(config: RunConfig, problems: Sequence[Problem]) -> Verifiers:
+    """The configured verifier plugin of each domain present, proven on its canary first."""
     domains = sorted({problem.domain for problem in problems})
     verifiers: dict[str, Verifier] = {}
     infos: dict[str, VerifierInfo] = {}
+    skipped: dict[str, str] = {}
     try:
         for domain in domains:
             choice = getattr(config.verifiers, domain)
-            verifier = load_verifier(choice.name, choice.options)
+            try:
+                verifier = load_verifier(choice.name, choice.options)
+            except SandboxUnavailable as error:
+                skipped[domain] = str(error)
+                continue
             verifiers[domain] = verifier
             if verifier.domain != domain:
                 raise ConfigError(
                     f"verifiers.{domain}.name: {choice.name!r} judges {verifier.domain} "
                     f"problems, not {domain}"
                 )
+            failure = preflight(domain, verifier)
+            if failure is not None:
+                verifiers.pop(domain).close()
+                skipped[domain] = failure
+                continue
             expect = getattr(verifier, "expect", None)
             if expect is not None:
                 expect([problem for problem in problems if problem.domain == domain])
@@ -86,20 +107,21 @@ def open_verifiers(
         for verifier in verifiers.values():
             verifier.close()
         raise
-    return verifiers, infos
+    return Verifiers(verifiers, infos, skipped)
 
 
 async def execute(
     config: RunConfig,
     problems: Sequence[Problem],
     slots: Sequence[TeacherSlot],
-    verifiers: tuple[dict[str, Verifier], dict[str, VerifierInfo]],
+    verifiers: Verifiers,
     on_change: Callable[[Live], None] = lambda live: None,
 ) -> RunStats:
-    """Run the pipeline over `problems`, export, and return the stats (also in stats.json).
-    Closes the teachers and verifiers it is given."""
+    """Run the pipeline over `problems` of the domains not skipped, export, and return the stats
+    (also in stats.json). Closes the teachers and verifiers it is given."""
     started = time.perf_counter()
-    plugins, infos = verifiers
+    plugins, infos = verifiers.plugins, verifiers.infos
+    problems = [problem for problem in problems if problem.domain not in verifiers.skipped]
     out = output_dir(config)
     try:
         with Store(config.run_dir) as store:
@@ -129,6 +151,7 @@ async def execute(
         counts,
         time.perf_counter() - exporting,
         time.perf_counter() - started,
+        verifiers.skipped,
     )
     write_reports(stats, out, config.export)
     return stats

@@ -64,6 +64,10 @@ class RunStats(_Model):
     licenses: dict[str, int]  # problems per license ("unknown" when a source names none)
     tally: Tally
     rejected_by_reason: dict[str, int]
+    # Traces the verifier could not judge (no verdict; the next run of the store judges them),
+    # by reason; and domains skipped before any request (domain -> why, and the fix).
+    awaiting_verification: dict[str, int]
+    skipped_domains: dict[str, str]
     by_domain: dict[str, Tally]
     teachers: list[TeacherStats]
     verifiers: list[VerifierStats]
@@ -75,6 +79,11 @@ class RunStats(_Model):
     records: dict[str, int]  # exported rows per file
     seconds: float  # wall time of this invocation
     generated_per_second: float | None  # completions from the endpoint / generate busy time
+
+    @property
+    def incomplete(self) -> bool:
+        """Some trace or domain still waits for a verifier that works."""
+        return bool(self.awaiting_verification or self.skipped_domains)
 
 
 def _tally(verdict_passed: Sequence[bool]) -> Tally:
@@ -145,6 +154,7 @@ def summarize(
     records: dict[str, int],
     export_seconds: float,
     wall: float,
+    skipped: dict[str, str] | None = None,
 ) -> RunStats:
     """Count the outcome; `records` is the number of rows written per exported file."""
     states = outcome.states
@@ -173,6 +183,8 @@ def summarize(
         licenses=dict(Counter(s.problem.license or "unknown" for s in states)),
         tally=tally,
         rejected_by_reason=dict(reasons.most_common()),
+        awaiting_verification=dict(Counter(outcome.pending.values()).most_common()),
+        skipped_domains=dict(skipped or {}),
         by_domain=by_domain,
         teachers=teacher_stats,
         verifiers=[

@@ -96,6 +96,7 @@ class Store:
                     f"{self.path} cannot be read as a run store ({error}); move it away to "
                     "start the run over"
                 ) from error
+            self._unjudge_errors()
         except BaseException:
             os.close(self._lock)
             raise
@@ -121,6 +122,22 @@ class Store:
             self._db.execute("BEGIN IMMEDIATE")
             for sql, parameters in statements:
                 self._db.execute(sql, parameters)
+
+    def _unjudge_errors(self) -> None:
+        """Stores of earlier versions kept `error` (could not judge) as a verdict: drop those and
+        the records built on them, so the next run judges those traces again."""
+        if not self._db.execute("SELECT 1 FROM verdicts WHERE status = 'error' LIMIT 1").fetchone():
+            return
+        self._write(
+            [
+                ("DELETE FROM verdicts WHERE status = 'error'", ()),
+                (
+                    "DELETE FROM records WHERE EXISTS (SELECT 1 FROM json_each(body, '$.verdicts')"
+                    " WHERE json_extract(value, '$.status') = 'error')",
+                    (),
+                ),
+            ]
+        )
 
     def add_problems(self, problems: Sequence[Problem]) -> None:
         self._write(
@@ -190,7 +207,10 @@ class Store:
     def save_verdicts(
         self, verdicts: Sequence[tuple[str, str, Verdict]], records: Sequence[Record]
     ) -> None:
-        """Verdicts as (trace id, verifier key, verdict), with the records they produce, at once."""
+        """Verdicts as (trace id, verifier key, verdict), with the records they produce, at once.
+        An `error` is no verdict and is never stored."""
+        if any(not verdict.judged for _, _, verdict in verdicts):
+            raise ValueError("an `error` (could not judge) is not a verdict to store")
         statements = [
             (
                 "INSERT OR IGNORE INTO verdicts VALUES (?, ?, ?, ?)",

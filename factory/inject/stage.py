@@ -17,6 +17,7 @@ from factory.parse import parse_code
 from factory.records import Record
 from problems import Problem
 from sandbox import get_sandbox
+from sandbox.docker_backend import DEFAULT_IMAGE
 from verifiers.math import trace_pool
 
 
@@ -69,7 +70,10 @@ def inject(
         workers = math_options.get("workers")
         pool = stack.enter_context(trace_pool(workers)) if "math" in domains else None
         backend = code_options.get("backend", "auto")
-        sandbox = stack.enter_context(get_sandbox(backend)) if "code" in domains else None
+        image = code_options.get("image", DEFAULT_IMAGE)
+        sandbox = (
+            stack.enter_context(get_sandbox(backend, image=image)) if "code" in domains else None
+        )
         while waiting and kept < budget:
             chunk, waiting = waiting[: budget - kept], waiting[budget - kept :]
             math = [s for s in chunk if s.problem.domain == "math"]

@@ -15,7 +15,6 @@ from factory.config import Prompts, RunConfig
 from factory.pipeline import (
     Outcome,
     TeacherSlot,
-    VerifierFailed,
     choose_teacher,
     run_pipeline,
 )
@@ -214,17 +213,53 @@ class BrokenVerifier:
         return None
 
 
-def test_a_crashing_verifier_stops_the_run_and_loses_no_answer(
-    tmp_path: Path, math_verifier: Verifier
+def test_a_crashing_verifier_leaves_traces_pending_and_charges_nothing(
+    tmp_path: Path, math_verifier: Verifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("factory.pipeline.RETRY_SECONDS", 0.01)
     teacher = ScriptedTeacher("t", {})
-    with pytest.raises(VerifierFailed, match=r"broken failed on \d+ traces: sandbox went away"):
-        run(tmp_path, [slot(teacher)], BrokenVerifier())
-    assert len(teacher.calls) == 3
+    broken = run(tmp_path, [slot(teacher)], BrokenVerifier(), budget=4)
+    assert len(teacher.calls) == 3  # one each: a trace awaiting its verdict is not a failure
+    assert set(broken.pending.values()) == {"verifier broken: sandbox went away"}
+    assert [(s.pending, s.failed, s.judged, s.preferences) for s in broken.states] == [
+        (1, 0, [], [])
+    ] * 3
+    with Store(tmp_path) as store:
+        assert store.count("verdicts") == 0 and store.count("records") == 0
     again = ScriptedTeacher("t", {})
     outcome = run(tmp_path, [slot(again)], math_verifier)
     assert again.calls == []  # every answer was kept
     assert [s.verified for s in outcome.states] == [1, 1, 1]
+    assert outcome.pending == {}
+
+
+class ErrorVerifier(BrokenVerifier):
+    """Returns `error` (could not judge) for the first `errors` calls, then the real verdicts."""
+
+    def __init__(self, real: Verifier, errors: int) -> None:
+        self.real = real
+        self.errors = errors
+        self.calls = 0
+
+    def verify(self, jobs: Sequence[tuple[Problem, str]]) -> list[Verdict]:
+        self.calls += 1
+        verdicts = self.real.verify(jobs)
+        if self.calls > self.errors:
+            return verdicts
+        return [v.model_copy(update={"status": "error", "evidence": []}) for v in verdicts]
+
+
+def test_a_verifier_error_is_judged_again_within_the_run(
+    tmp_path: Path, math_verifier: Verifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("factory.pipeline.RETRY_SECONDS", 0.01)
+    teacher = ScriptedTeacher("t", {HARD: ["wrong", "right"]})
+    flaky = ErrorVerifier(math_verifier, errors=1)
+    outcome = run(tmp_path, [slot(teacher)], flaky)
+    assert outcome.pending == {}
+    assert [s.verified for s in outcome.states] == [1, 1, 1]
+    assert samples(teacher, HARD) == [0, 1]  # the error cost no extra request
+    assert all(v.status in ("pass", "fail") for s in outcome.states for _, v in s.judged)
 
 
 def test_a_configured_template_is_the_prompt(tmp_path: Path, math_verifier: Verifier) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from factory.parse import parse
 from factory.prompts import MATH_TEMPLATE, prompt_hash, render
-from factory.records import Trace, VerifierInfo, make_traces, trace_record
+from factory.records import Trace, VerifierInfo, make_traces, preference_record, trace_record
 from factory.store import FILENAME, Store
 from factory.teachers.base import (
     Completion,
@@ -125,3 +125,36 @@ def test_trace_ids_are_stable_per_request_and_completion() -> None:
     assert [t.id for t in first] == [t.id for t in again]
     assert first[0].id.endswith(".0")
     assert traces_of(request(sample=3), response())[0].id != first[0].id
+
+
+def test_error_verdicts_of_an_older_store_are_judged_again(tmp_path: Path) -> None:
+    """An older version stored `error` (could not judge) as a verdict, with a rejected record and
+    preference pairs on it: reopening drops those, keeping every real verdict."""
+    req, resp = request(), response()
+    traces = traces_of(req, resp)
+    other = traces_of(request(sample=1), response())
+    stale = trace_record(PROBLEM, traces[0], verdict("error"), INFO)
+    kept = trace_record(PROBLEM, other[0], verdict("fail"), INFO)
+    pair = preference_record(PROBLEM, (other[0], verdict()), (traces[0], verdict("error")), INFO)
+    with Store(tmp_path) as store:
+        for req_, resp_, traces_ in ((req, resp, traces), (request(sample=1), response(), other)):
+            store.note_request(PROBLEM.id, req_)
+            store.save_response(req_.key(), resp_)
+            store.save_traces(traces_)
+        store.save_verdicts([(other[0].id, INFO.key, verdict("fail"))], [kept])
+    with closing(reader(tmp_path)) as old, old:  # written as the older version did
+        old.execute(
+            "INSERT INTO verdicts VALUES (?, ?, 'error', ?)",
+            (traces[0].id, INFO.key, verdict("error").model_dump_json()),
+        )
+        for record in (stale, pair):
+            old.execute(
+                "INSERT INTO records VALUES (?, ?, ?, ?)",
+                (record.id, record.kind, record.problem_id, record.model_dump_json()),
+            )
+    with Store(tmp_path) as store:
+        assert store.verdict(traces[0].id, INFO.key) is None
+        assert store.verdict(other[0].id, INFO.key) == verdict("fail")
+        assert store.records([stale.id, pair.id, kept.id]) == {kept.id: kept}
+        with pytest.raises(ValueError, match="not a verdict"):
+            store.save_verdicts([(traces[0].id, INFO.key, verdict("error"))], [stale])

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from verifiers.math import screen
 from verifiers.math.latex_text import last_boxed
 from verifiers.math.workers import Limits, Outcome, WorkerPool
-from verifiers.verdict import Evidence, Verdict
+from verifiers.verdict import Evidence, Verdict, VerdictStatus
 
 VERIFIER = "math-answer"
 VERSION = "1.0"
@@ -25,7 +25,8 @@ ANSWER_LIMITS = Limits(cpu_seconds=5, wall_seconds=10.0)
 class AnswerPair(BaseModel):
     """One row of `factory verify answers`: a gold answer and a candidate to compare with it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Other keys (a file's metadata columns) are kept and copied to the output row.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
     gold: str
@@ -35,7 +36,8 @@ class AnswerPair(BaseModel):
 def _verdict(outcome: Outcome) -> Verdict:
     if outcome.status != "ok" or outcome.result is None:
         evidence = Evidence(check="answer", outcome=outcome.status, reason=outcome.error)
-        status = "timeout" if outcome.status == "timeout" else "error"
+        statuses: dict[str, VerdictStatus] = {"timeout": "timeout", "limit": "fail"}
+        status = statuses.get(outcome.status, "error")
         return Verdict(
             status=status,
             verifier=VERIFIER,

@@ -23,7 +23,8 @@ TRACE_LIMITS = Limits(cpu_seconds=40, wall_seconds=60.0)
 class TraceInput(BaseModel):
     """One row of `factory verify traces`: a problem, its reference answer and a solution."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Other keys (a file's metadata columns) are kept and copied to the output row.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
     problem: str = ""
