@@ -54,9 +54,13 @@ def environment_problem(error: BaseException) -> str | None:
 
 
 def main() -> None:
-    """The console script: `app`, with a full disk or an unwritable path said in one line."""
+    """The console script: `app`, with a full disk or an unwritable path said in one line, and
+    Ctrl-C at any point ending with the shell's code for it, 130, without a traceback."""
     try:
         app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     except (OSError, sqlite3.OperationalError) as error:
         problem = environment_problem(error)
         if problem is None:
