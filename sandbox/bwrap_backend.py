@@ -124,7 +124,11 @@ def site_binds() -> tuple[str, ...]:
     world-readable directory, made once per process, is bound instead."""
     sources = judge_modules()
     if os.geteuid() == 0 and sources:
-        copy = Path(tempfile.mkdtemp(prefix="factory-site-"))
+        for stale in Path(tempfile.gettempdir()).glob("factory-site-*-*"):  # from a kill -9
+            pid = stale.name.split("-")[2]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(stale, ignore_errors=True)
+        copy = Path(tempfile.mkdtemp(prefix=f"factory-site-{os.getpid()}-"))
         atexit.register(shutil.rmtree, copy, ignore_errors=True)
         for top, host in sources.items():
             if os.path.isdir(host):

@@ -80,6 +80,15 @@ def _make(parent: Path, version: str, memory_mb: int, user: int | None) -> Path:
     return cgroup
 
 
+def _remove_stale(parent: Path) -> None:
+    """Cgroups left by runs of processes killed before they could remove them (kill -9)."""
+    for cgroup in parent.glob("reasoning-factory-*-*"):
+        pid = cgroup.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            with contextlib.suppress(OSError):
+                cgroup.rmdir()
+
+
 def _remove(cgroup: Path) -> None:
     """rmdir once its last process is gone (a killed run's may take a moment to be reaped)."""
     for _ in range(50):
@@ -102,6 +111,7 @@ def memory_cgroups(user: int | None) -> tuple[Path, str] | None:
     """Where runs started as `user` get their own memory cgroup, proven by joining a test one;
     None where only per-process limits are possible here."""
     for parent, version in _candidates():
+        _remove_stale(parent)
         try:
             cgroup = _make(parent, version, 64, user)
         except OSError:
