@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from verifiers.math.latex_text import last_boxed, split_top_level, unbox
+from verifiers.math.latex_text import split_top_level, unbox
 
 _DISPLAY = re.compile(
     r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(align|aligned|equation|gather|eqnarray|multline)\*?\}"
@@ -79,18 +79,6 @@ class Step:
 
     def payload(self) -> dict[str, object]:
         return {"index": self.index, "relations": self.relations, "flags": self.flags}
-
-
-def final_answer(solution: str) -> str | None:
-    """The last \\boxed{} answer, else a GSM8K `#### n` line or an 'answer is ...' sentence."""
-    boxed = last_boxed(solution)
-    if boxed is not None:
-        return boxed
-    hashes = re.findall(r"^####\s*(.+)$", solution, re.M)
-    if hashes:
-        return str(hashes[-1]).strip()
-    stated = re.findall(r"answer\s*(?:is|:)\s*(.+?)\s*(?:\.\s*$|$)", solution, re.I | re.M)
-    return str(stated[-1]).strip() if stated else None
 
 
 def split_steps(solution: str) -> list[str]:

@@ -15,6 +15,7 @@ import sympy
 from verifiers.math import magnitude, screen
 from verifiers.math.budget import OutOfTime, budget
 from verifiers.math.equivalence import Finding, answers_equal
+from verifiers.math.latex_text import split_top_level
 from verifiers.math.parse import Answer, Unreadable, read_answer
 from verifiers.math.relations import RELATION_SECONDS, check_steps, read_side
 
@@ -55,17 +56,44 @@ def compare(gold_text: str, answer_text: str) -> Finding:
         return Finding("undecided", "expression nested too deeply to compare")
 
 
+def _worst(findings: list[Finding]) -> Finding:
+    for decision in ("different", "undecided"):
+        for finding in findings:
+            if finding.decision == decision:
+                return finding
+    return findings[0]
+
+
+def compare_parts(golds: list[str], answers: list[str]) -> Finding:
+    """Several final answers: each must equal a single gold (a hedge fails), and a gold of
+    several parts needs every part, in order, one answer each (or one comma list)."""
+    if len(golds) == 1:
+        findings = [compare(golds[0], answer) for answer in answers]
+        worst = _worst(findings)
+        if len(answers) == 1 or worst.decision == "equivalent":
+            return worst
+        offered = "; ".join(answers)[:120]
+        return Finding(
+            worst.decision, f"the text offers {len(answers)} answers ({offered}): {worst.reason}"
+        )
+    if len(answers) == 1:
+        answers = [item.strip() for item in split_top_level(answers[0])]
+    if len(answers) != len(golds):
+        return Finding("different", f"{len(golds)} answer parts expected, {len(answers)} given")
+    return _worst([compare(gold, answer) for gold, answer in zip(golds, answers, strict=True)])
+
+
 def answer_task(payload: Payload) -> Payload:
-    finding = compare(payload["gold"], payload["answer"])
+    finding = compare_parts(payload["golds"], payload["answers"])
     return {"decision": finding.decision, "reason": finding.reason}
 
 
 def trace_task(payload: Payload) -> Payload:
     """Judge the final answer and every step's relations of one solution."""
-    if payload["answer"] is None:
+    if not payload["answers"]:
         answer: Payload = {"decision": "undecided", "reason": "no final answer found"}
     else:
-        answer = answer_task({"gold": payload["gold"], "answer": payload["answer"]})
+        answer = answer_task(payload)
     return {"answer": answer, "steps": check_steps(payload["steps"])}
 
 

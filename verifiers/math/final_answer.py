@@ -1,0 +1,146 @@
+"""Find the final answer(s) a solution text states, as text only (safe on the host).
+
+Rules, first that finds something wins (the rule's name goes into the evidence):
+1. `boxed`: every `\\boxed{}` / `\\fbox{}`;
+2. `hashes`: every GSM8K `#### value` line;
+3. `statement`: every final-answer statement ("Final answer: X", "**Answer:** X", "The answer
+   is X"), X being the rest of its sentence or, when that is empty, the display block or line after;
+4. `display`: the last display block (`$$...$$`, `\\[...\\]`), when nothing but punctuation follows;
+5. `last-line`: the last line, when it is a bare value (no words), e.g. `42` or `$x = 3$`.
+All the answers a rule finds are kept, identical ones once: a text that offers two different
+final answers is a hedge and must not pass for either of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from verifiers.math.latex_text import all_boxed, split_top_level
+
+_HASHES = re.compile(r"^\s*####\s*(.+?)\s*$", re.M)
+_STATEMENT = re.compile(
+    r"(?:^|(?<=[\s*.:]))\**\s*(?:(?:the\s+)?final\s+answer|the\s+answer|(?<![A-Za-z])answer)"
+    r"\s*\**\s*(?:is\b|:|\uff1a)\s*\**\s*(?=(?P<value>[^\n]*))",
+    re.I,
+)
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\.\s*$")
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_MARKUP = re.compile(r"^\s*(?:[-*>]\s+|\d+[.)]\s+)?")
+_NAME = re.compile(r"^\s*(?:[A-Za-z](?:_\{?\w+\}?)?'*|\\[A-Za-z]+|[A-Z]{2,4})\s*$")
+BARE_LINE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The distinct final answers a text states, in order, and the rule that found them."""
+
+    parts: tuple[str, ...]
+    rule: str
+
+
+def _distinct(parts: list[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for part in parts:
+        part = part.strip()
+        key = re.sub(r"\s+", "", part)
+        if part and key not in seen:
+            seen[key] = part
+    return tuple(seen.values())
+
+
+def _clean(value: str) -> str:
+    """Markdown bold and a sentence's full stop are not part of the answer."""
+    value = value.strip().strip("*").strip()
+    return re.sub(r"[.;,]\s*$", "", value).strip().strip("*").strip()
+
+
+def _final_side(math: str) -> str:
+    """`x = 2 + 3 = 5` -> `x = 5`: a chain states its last side; a named first side is kept."""
+    sides = split_top_level(math, "=")
+    if len(sides) < 2:
+        return math.strip()
+    last = sides[-1].strip()
+    first = sides[0].strip()
+    return f"{first} = {last}" if _NAME.match(first) else last
+
+
+def _statements(text: str) -> list[str]:
+    found = []
+    for match in _STATEMENT.finditer(text):
+        if _STATEMENT.match(match.group("value")):
+            continue  # "Final Answer: The final answer is 36": the inner statement says it
+        value = _SENTENCE_END.split(match.group("value"), maxsplit=1)[0]
+        value = _clean(value)
+        if not value:
+            after = text[match.end() :].lstrip()
+            display = _DISPLAY.match(after)
+            if display:
+                value = display.group(0)
+            else:
+                value = _clean(after.split("\n", 1)[0]) if after else ""
+        if value:
+            found.append(value)
+    return found
+
+
+def _last_display(text: str) -> str | None:
+    matches = list(_DISPLAY.finditer(text))
+    if not matches or text[matches[-1].end() :].strip(" \t\n.,;:*"):
+        return None
+    last = matches[-1]
+    return _final_side(last.group(1) or last.group(2) or "")
+
+
+def _bare(line: str) -> str | None:
+    """A line with a value and no words (`42`, `$x = 3$`, `**-1/2**`), else None."""
+    line = _clean(_MARKUP.sub("", line))
+    if not line or len(line) > BARE_LINE_CHARS:
+        return None
+    inner = line
+    for opening, closing in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if inner.startswith(opening) and inner.endswith(closing) and len(inner) > 2 * len(opening):
+            inner = inner[len(opening) : len(inner) - len(closing)]
+            break
+    if "$" in inner or _WORD.search(_COMMAND.sub(" ", inner)):
+        return None
+    if not re.search(r"[\d\\]", inner):
+        return None
+    return _final_side(inner)
+
+
+def extract(text: str) -> Extracted | None:
+    """The final answers of a solution by the first rule that finds any, else None."""
+    boxed = _distinct(all_boxed(text))
+    if boxed:
+        return Extracted(boxed, "boxed")
+    hashes = _distinct([_clean(value) for value in _HASHES.findall(text)])
+    if hashes:
+        return Extracted(hashes, "hashes")
+    stated = _distinct(_statements(text))
+    if stated:
+        return Extracted(stated, "statement")
+    display = _last_display(text)
+    if display:
+        return Extracted((display,), "display")
+    lines = [line for line in text.splitlines() if line.strip()]
+    bare = _bare(lines[-1]) if lines else None
+    return Extracted((bare,), "last-line") if bare else None
+
+
+def answer_parts(text: str) -> Extracted:
+    """A `verify answers` cell: a whole solution's final answers, or the cell itself as one."""
+    single_line = "\n" not in text.strip()
+    boxed = _distinct(all_boxed(text))
+    if boxed:
+        return Extracted(boxed, "boxed")
+    if single_line and not _HASHES.search(text) and not _STATEMENT.search(text):
+        return Extracted((text,), "whole")
+    return extract(text) or Extracted((text,), "whole")
+
+
+def gold_parts(gold: str) -> tuple[str, ...]:
+    """A gold answer's parts: each distinct box of `\\boxed{2} pens and \\boxed{7} boxes`."""
+    return _distinct(all_boxed(gold)) or (gold,)
