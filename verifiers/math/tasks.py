@@ -72,6 +72,12 @@ def compare_parts(golds: list[str], answers: list[str]) -> Finding:
         worst = _worst(findings)
         if len(answers) == 1 or worst.decision == "equivalent":
             return worst
+        if len(split_top_level(golds[0])) == len(
+            answers
+        ):  # gold `-7, 7`: `\\boxed{-7}, \\boxed{7}`
+            listed = compare(golds[0], ", ".join(answers))
+            if listed.decision == "equivalent":
+                return listed
         offered = "; ".join(answers)[:120]
         return Finding(
             worst.decision, f"the text offers {len(answers)} answers ({offered}): {worst.reason}"
