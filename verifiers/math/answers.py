@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from verifiers.math import screen
-from verifiers.math.final_answer import Extracted, answer_parts, gold_parts
+from verifiers.math.final_answer import FORMAT_REASON, Extracted, answer_parts, gold_parts
 from verifiers.math.workers import Limits, Outcome, WorkerPool
 from verifiers.verdict import Evidence, Verdict
 
@@ -63,8 +63,8 @@ def _verdict(outcome: Outcome, found: Extracted) -> Verdict:
     )
 
 
-def _refused(reason: str) -> Verdict:
-    evidence = Evidence(check="answer", outcome="undecided", reason=reason)
+def _refused(reason: str, outcome: str = "undecided") -> Verdict:
+    evidence = Evidence(check="answer", outcome=outcome, reason=reason)
     return Verdict(
         status="fail", verifier=VERIFIER, version=VERSION, evidence=[evidence], seconds=0
     )
@@ -93,6 +93,11 @@ def verify_answers(
         refusal = refusal or next(
             (r for r in (screen.refuse(t, screen.MAX_ANSWER_CHARS) for t in texts) if r), None
         )
+        if refusal is None and not found.parts:
+            verdicts[position] = _refused(FORMAT_REASON, "format")
+            if on_done is not None:
+                on_done(position)
+            continue
         if refusal is not None:
             verdicts[position] = _refused(refusal)
             if on_done is not None:

@@ -31,6 +31,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _MARKUP = re.compile(r"^\s*(?:[-*>]\s+|\d+[.)]\s+)?")
 _NAME = re.compile(r"^\s*(?:[A-Za-z](?:_\{?\w+\}?)?'*|\\[A-Za-z]+|[A-Z]{2,4})\s*$")
 BARE_LINE_CHARS = 80
+FORMAT_REASON = "no recognisable final answer"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class Extracted:
 
     parts: tuple[str, ...]
     rule: str
+
+
+NONE = Extracted((), "none")
 
 
 def _distinct(parts: list[str]) -> tuple[str, ...]:
@@ -58,13 +62,19 @@ def _clean(value: str) -> str:
 
 
 def _final_side(math: str) -> str:
-    """`x = 2 + 3 = 5` -> `x = 5`: a chain states its last side; a named first side is kept."""
+    """What a display or last line states: `x = 2 + 3 = 5` -> `x = 5`, `840 / 28 = 30` -> `30`.
+
+    An equation in unknowns (`2x = 4`) stays whole: its right side is not an answer.
+    """
     sides = split_top_level(math, "=")
     if len(sides) < 2:
         return math.strip()
-    last = sides[-1].strip()
-    first = sides[0].strip()
-    return f"{first} = {last}" if _NAME.match(first) else last
+    first, last = sides[0].strip(), sides[-1].strip()
+    if _NAME.match(first):
+        return f"{first} = {last}"
+    if not re.search(r"[A-Za-z]", _COMMAND.sub(" ", math)):
+        return last
+    return math.strip()
 
 
 def _statements(text: str) -> list[str]:
@@ -138,7 +148,7 @@ def answer_parts(text: str) -> Extracted:
         return Extracted(boxed, "boxed")
     if single_line and not _HASHES.search(text) and not _STATEMENT.search(text):
         return Extracted((text,), "whole")
-    return extract(text) or Extracted((text,), "whole")
+    return extract(text) or (Extracted((text,), "whole") if single_line else NONE)
 
 
 def gold_parts(gold: str) -> tuple[str, ...]:

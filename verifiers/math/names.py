@@ -16,6 +16,8 @@ _SEGMENT = re.compile(r"^(?:\\overline\s*\{\s*([A-Z])\s*([A-Z])\s*\}|([A-Z])([A-
 _FIGURE = re.compile(
     r"^(?:\\triangle|\\text\{\s*triangle\s*\}|triangle\s)\s*\{?\s*([A-Z]{3})\s*\}?$|^([A-Z]{3,})$"
 )
+_ROMAN = set("IVX")
+_CONSTANTS = {"e", "i", "\\pi", "\\infty"}
 _POINT_RUN = re.compile(r"(?<![\\A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 _COMMAND = re.compile(r"\\[A-Za-z]+(?:\s*\{[^{}]*\})?")
 _SYMBOL = r"(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[A-Za-z0-9]+\}?)?'*"
@@ -39,7 +41,7 @@ def geometry_name(text: str) -> str | None:
         first, vertex, last = angle.groups()
         return f"angle {min(first + vertex + last, last + vertex + first)}"
     segment = _SEGMENT.match(text)
-    if segment:
+    if segment and not set(text) <= _ROMAN:  # `IV` and `VI` are numerals, not a segment
         ends = "".join(group for group in segment.groups() if group)
         return f"segment {min(ends, ends[::-1])}"
     figure = _FIGURE.match(text)
@@ -54,7 +56,8 @@ def has_point_names(text: str) -> bool:
 
 
 def is_name(text: str) -> bool:
-    return bool(_NAME.match(text.strip()))
+    """A variable, function value, point name or ratio of names; never a constant (`\\pi`)."""
+    return bool(_NAME.match(text.strip())) and text.strip() not in _CONSTANTS
 
 
 def named_value(text: str) -> tuple[str, str] | None:

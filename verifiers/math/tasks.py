@@ -15,6 +15,7 @@ import sympy
 from verifiers.math import magnitude, screen
 from verifiers.math.budget import OutOfTime, budget
 from verifiers.math.equivalence import Finding, answers_equal
+from verifiers.math.final_answer import FORMAT_REASON
 from verifiers.math.latex_text import split_top_level
 from verifiers.math.parse import Answer, Unreadable, read_answer
 from verifiers.math.relations import RELATION_SECONDS, check_steps, read_side
@@ -97,7 +98,7 @@ def answer_task(payload: Payload) -> Payload:
 def trace_task(payload: Payload) -> Payload:
     """Judge the final answer and every step's relations of one solution."""
     if not payload["answers"]:
-        answer: Payload = {"decision": "undecided", "reason": "no final answer found"}
+        answer: Payload = {"decision": "format", "reason": FORMAT_REASON}
     else:
         answer = answer_task(payload)
     return {"answer": answer, "steps": check_steps(payload["steps"])}
