@@ -149,9 +149,38 @@ def counterexample(
     return None
 
 
+_ORDERLESS = (sympy.Add, sympy.Mul, sympy.FiniteSet)
+
+
+def _canonical(value: sympy.Basic) -> tuple[object, ...]:
+    """A key equal for two trees that differ only in the order of terms and factors.
+
+    latex2sympy keeps the written order of unevaluated sums and products, so `b a + c` and
+    `c + a b` are different trees; comparing keys proves them equal without evaluating
+    anything (no numeric search, no huge factorials built).
+    """
+    if not value.args:
+        return (type(value).__name__, sympy.srepr(value))
+    keys = [_canonical(arg) for arg in value.args]
+    if isinstance(value, _ORDERLESS):
+        keys.sort(key=repr)
+    return (type(value).__name__, *keys)
+
+
+def same_up_to_order(gold: sympy.Basic, candidate: sympy.Basic) -> bool:
+    try:
+        return _canonical(gold) == _canonical(candidate)
+    except RecursionError:
+        return False
+
+
 def scalar_equal(gold: sympy.Basic, candidate: sympy.Basic) -> Finding:
-    """Equality of two numbers or expressions, decided only by proof or by a counterexample."""
-    if gold == candidate:
+    """Equality of two numbers or expressions, decided only by proof or by a counterexample.
+
+    The exact proofs that cost nothing (same tree up to the order of terms) come before the
+    numeric search for a counterexample, which comes before simplification.
+    """
+    if gold == candidate or same_up_to_order(gold, candidate):
         return EQUIVALENT
     if not isinstance(gold, sympy.Expr) or not isinstance(candidate, sympy.Expr):
         return _undecided(f"cannot compare {type(gold).__name__} with {type(candidate).__name__}")
