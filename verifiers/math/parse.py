@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import sympy
-from latex2sympy2_extended import latex2sympy
-from latex2sympy2_extended.math_normalization import NormalizationConfig
 from math_verify.grader import should_treat_as_complex
 
 from verifiers.math import magnitude
+from verifiers.math.latex_parser import parse_latex
 from verifiers.math.latex_text import last_boxed, split_top_level, wrapped_in
 from verifiers.math.names import (
     geometry_name,
@@ -28,9 +27,6 @@ from verifiers.math.names import (
     named_value,
 )
 
-_NORMALIZE = NormalizationConfig(
-    basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="none"
-)
 _FUNCTION_WORDS = {"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "sqrt", "pi"}
 
 
@@ -198,13 +194,11 @@ def _split_unit(text: str) -> tuple[str, str]:
 def to_sympy(latex: str) -> sympy.Basic:
     """Parse one LaTeX (or plain) expression with latex2sympy; never falls back to a fragment."""
     try:
-        value = latex2sympy(latex, is_real=True, normalization_config=_NORMALIZE)
+        value = parse_latex(latex)
     except RecursionError:
         raise
     except Exception as error:
         raise Unreadable(f"LaTeX parser: {str(error).splitlines()[0][:80]}") from None
-    if isinstance(value, sympy.MatrixBase):
-        return sympy.ImmutableMatrix(value)
     if not isinstance(value, sympy.Basic):
         raise Unreadable(f"parsed to {type(value).__name__}, not a math value")
     return value
