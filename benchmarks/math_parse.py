@@ -5,7 +5,9 @@ Run: `.venv/bin/python benchmarks/math_parse.py`. Parses every text of the label
 pairs and every relation side of the labelled traces, side by side in this process, checks
 that both give the same values, and prints milliseconds per text for: latex2sympy as shipped,
 ours on a cold cache, and ours over ROUNDS passes (each gold and step side recurs once per
-trace of its problem, as in `factory run` with k traces per problem).
+trace of its problem, as in `factory run` with k traces per problem). Then the whole check of
+each bundled replay math transcript (answer and steps, in this process, no pool) with each
+parser, alternating, as milliseconds per trace.
 """
 
 from __future__ import annotations
@@ -19,9 +21,15 @@ from pathlib import Path
 import sympy
 from latex2sympy2_extended import latex2sympy
 
+from factory.teachers.replay import load_transcripts
+from problems import bundled_paths, load_problems
+from verifiers.math import parse as answer_parse
+from verifiers.math.final_answer import extract
 from verifiers.math.latex_parser import NORMALIZE, parse_latex
 from verifiers.math.parse import plain_to_latex
 from verifiers.math.steps import parse_solution
+from verifiers.math.tasks import prepare, read_gold, trace_task
+from verifiers.math.traces import trace_payload
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "math" / "data"
 ROUNDS = 4  # traces per problem that meet the same texts
@@ -101,5 +109,32 @@ def main() -> None:
     )
 
 
+def per_trace() -> None:
+    """Milliseconds per bundled math trace, latex2sympy as shipped against ours, alternating."""
+    problems = {p.id: p for r in load_problems(bundled_paths()) for p in r.problems}
+    transcripts = [t for t in load_transcripts() if t.problem_id.startswith("math/")]
+    payloads = [
+        trace_payload(problems[t.problem_id].answer, t.text, extract(t.text)) for t in transcripts
+    ]
+    prepare()
+    seconds: dict[str, list[float]] = {"as shipped": [], "ours": []}
+    for _ in range(2):
+        for name, parser in (("as shipped", stock), ("ours", parse_latex)):
+            answer_parse.parse_latex = parser  # type: ignore[assignment]
+            parse_latex.cache_clear()
+            read_gold.cache_clear()
+            started = time.perf_counter()
+            for payload in payloads:
+                trace_task(payload)
+            seconds[name].append((time.perf_counter() - started) / len(payloads))
+    answer_parse.parse_latex = parse_latex
+    shipped, ours = (min(seconds[name]) * 1000 for name in ("as shipped", "ours"))
+    print(
+        f"{len(payloads)} bundled math traces: latex2sympy as shipped {shipped:.1f} ms/trace, "
+        f"ours {ours:.1f} ms/trace (x{shipped / ours:.2f})"
+    )
+
+
 if __name__ == "__main__":
     main()
+    per_trace()
