@@ -36,10 +36,19 @@ def test_each_style_of_ending_is_found_by_its_rule(
 
 
 def test_a_higher_rule_wins_over_a_lower_one() -> None:
-    found = extract("The answer is 35.\n#### 36\n$$37$$")
+    found = extract("Work.\n#### 36\n$$37$$")
     assert found is not None and (found.parts, found.rule) == (("36",), "hashes")
-    found = extract("The answer is \\boxed{36}. The answer is 35.")
-    assert found is not None and found.rule == "boxed"
+    found = extract("The answer is 36.\n$$37$$")
+    assert found is not None and (found.parts, found.rule) == (("36",), "statement")
+
+
+def test_a_box_collects_the_values_other_explicit_rules_state() -> None:
+    found = extract("The answer is \\boxed{36}. Or rather, the answer is 35.")
+    assert found is not None and (found.parts, found.rule) == (("36", "35"), "boxed")
+    found = extract("The answer is (B). \\boxed{C}")
+    assert found is not None and found.parts == ("C", "(B)")
+    found = extract("#### 36\nThe answer is clearly right.")  # words are not a second answer
+    assert found is not None and found.parts == ("36",)
 
 
 def test_every_answer_a_rule_finds_is_kept_and_repeats_once() -> None:

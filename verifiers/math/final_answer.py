@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from verifiers.math.latex_text import all_boxed, split_top_level
 
+_BOX = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _HASHES = re.compile(r"^\s*####\s*(.+?)\s*$", re.M)
 _STATEMENT = re.compile(
     r"(?:^|(?<=[\s*.:]))\**\s*(?:(?:the\s+)?final\s+answer|the\s+answer|(?<![A-Za-z])answer)"
@@ -25,9 +26,10 @@ _STATEMENT = re.compile(
     re.I,
 )
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
-_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\.\s*$")
+_SENTENCE_END = re.compile(r"\.(?=\s|$)")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_ANSWER_LIKE = re.compile(r"[\d$\\]|^\(?[A-E]\)?$")
 _MARKUP = re.compile(r"^\s*(?:[-*>]\s+|\d+[.)]\s+)?")
 _NAME = re.compile(r"^\s*(?:[A-Za-z](?:_\{?\w+\}?)?'*|\\[A-Za-z]+|[A-Z]{2,4})\s*$")
 BARE_LINE_CHARS = 80
@@ -121,17 +123,28 @@ def _bare(line: str) -> str | None:
     return _final_side(inner)
 
 
+def _answer_like(statement: str) -> bool:
+    """A stated value (`5`, `$x$`, `(C)`) rather than words; one holding a box is not counted
+    again, its box already is."""
+    return "\\boxed" not in statement and bool(_ANSWER_LIKE.search(statement))
+
+
 def extract(text: str) -> Extracted | None:
-    """The final answers of a solution by the first rule that finds any, else None."""
-    boxed = _distinct(all_boxed(text))
-    if boxed:
-        return Extracted(boxed, "boxed")
-    hashes = _distinct([_clean(value) for value in _HASHES.findall(text)])
-    if hashes:
-        return Extracted(hashes, "hashes")
-    stated = _distinct(_statements(text))
+    """The final answers of a solution by the first rule that finds any, else None.
+
+    A box or `####` line also collects the values stated by the lower explicit rules, so
+    `\\boxed{5}` followed by "The answer is 3." is a hedge, not 5.
+    """
+    boxed = all_boxed(text)
+    hashes = [_clean(value) for value in _HASHES.findall(text)]
+    stated = _statements(text)
+    if boxed or hashes:
+        also = [statement for statement in stated if _answer_like(statement)]
+        parts = _distinct([*boxed, *hashes, *also])
+        if parts:
+            return Extracted(parts, "boxed" if _distinct(boxed) else "hashes")
     if stated:
-        return Extracted(stated, "statement")
+        return Extracted(_distinct(stated), "statement")
     display = _last_display(text)
     if display:
         return Extracted((display,), "display")
@@ -143,10 +156,8 @@ def extract(text: str) -> Extracted | None:
 def answer_parts(text: str) -> Extracted:
     """A `verify answers` cell: a whole solution's final answers, or the cell itself as one."""
     single_line = "\n" not in text.strip()
-    boxed = _distinct(all_boxed(text))
-    if boxed:
-        return Extracted(boxed, "boxed")
-    if single_line and not _HASHES.search(text) and not _STATEMENT.search(text):
+    explicit = _BOX.search(text) or _HASHES.search(text) or _STATEMENT.search(text)
+    if single_line and not explicit:
         return Extracted((text,), "whole")
     return extract(text) or (Extracted((text,), "whole") if single_line else NONE)
 

@@ -261,11 +261,15 @@ def _read_group(text: str) -> _Read:
     chain = _CHAIN.match(text)
     if chain and is_name(chain.group("middle")):
         text = f"{chain['low']} {chain['left']} x {chain['right']} {chain['high']}"
+    value = _read_value(text)
     items = split_top_level(text)
     ordered = None
     if len(items) > 1 and all(item.strip() for item in items):
-        ordered = sympy.Tuple(*(_read_value(item.strip()) for item in items))
-    return _Read(_read_value(text), ordered=ordered)
+        try:
+            ordered = sympy.Tuple(*(_read_value(item.strip()) for item in items))
+        except Unreadable:
+            ordered = None  # compared as a whole only
+    return _Read(value, ordered=ordered)
 
 
 def _read_alternatives(text: str) -> _Read:
