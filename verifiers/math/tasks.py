@@ -19,6 +19,7 @@ from verifiers.math.final_answer import FORMAT_REASON
 from verifiers.math.latex_text import split_top_level
 from verifiers.math.parse import Answer, Unreadable, read_answer
 from verifiers.math.relations import RELATION_SECONDS, check_steps, read_side
+from verifiers.math.rounding import rounded_equal, written_places
 
 Payload = dict[str, Any]
 
@@ -42,7 +43,21 @@ def read_gold(text: str) -> Answer | str:
     return _read(text)
 
 
-def compare(gold_text: str, answer_text: str) -> Finding:
+def _rounded(gold: Answer, answer: Answer, places: int) -> Finding | None:
+    """Equivalent when the problem asks for `places` decimals and the answer is the gold
+    rounded to exactly that many; None when rounding does not apply or does not hold."""
+    plain = not (answer.names or answer.ratio or answer.percent or answer.degrees)
+    same_marks = (gold.percent, gold.degrees) == (answer.percent, answer.degrees)
+    if gold.kind != "math" or answer.kind != "math" or not (plain and same_marks):
+        return None
+    if written_places(answer.text) != places or gold.value is None or answer.value is None:
+        return None
+    if not rounded_equal(gold.value, answer.value, places):
+        return None
+    return Finding("equivalent", f"equal when rounded to {places} decimal places, as asked")
+
+
+def compare(gold_text: str, answer_text: str, places: int | None = None) -> Finding:
     gold = read_gold(gold_text)
     if isinstance(gold, str):
         return Finding("undecided", f"gold answer unreadable: {gold}")
@@ -50,7 +65,10 @@ def compare(gold_text: str, answer_text: str) -> Finding:
     if isinstance(answer, str):
         return Finding("undecided", f"answer unreadable: {answer}")
     try:
-        return answers_equal(gold, answer)
+        finding = answers_equal(gold, answer)
+        if finding.decision != "equivalent" and places is not None:
+            return _rounded(gold, answer, places) or finding
+        return finding
     except OutOfTime:
         return Finding("undecided", "comparison ran out of time")
     except RecursionError:
@@ -65,11 +83,11 @@ def _worst(findings: list[Finding]) -> Finding:
     return findings[0]
 
 
-def compare_parts(golds: list[str], answers: list[str]) -> Finding:
+def compare_parts(golds: list[str], answers: list[str], places: int | None = None) -> Finding:
     """Several final answers: each must equal a single gold (a hedge fails), and a gold of
     several parts needs every part, in order, one answer each (or one comma list)."""
     if len(golds) == 1:
-        findings = [compare(golds[0], answer) for answer in answers]
+        findings = [compare(golds[0], answer, places) for answer in answers]
         worst = _worst(findings)
         if len(answers) == 1 or worst.decision == "equivalent":
             return worst
@@ -87,11 +105,12 @@ def compare_parts(golds: list[str], answers: list[str]) -> Finding:
         answers = [item.strip() for item in split_top_level(answers[0])]
     if len(answers) != len(golds):
         return Finding("different", f"{len(golds)} answer parts expected, {len(answers)} given")
-    return _worst([compare(gold, answer) for gold, answer in zip(golds, answers, strict=True)])
+    pairs = zip(golds, answers, strict=True)
+    return _worst([compare(gold, answer, places) for gold, answer in pairs])
 
 
 def answer_task(payload: Payload) -> Payload:
-    finding = compare_parts(payload["golds"], payload["answers"])
+    finding = compare_parts(payload["golds"], payload["answers"], payload.get("places"))
     return {"decision": finding.decision, "reason": finding.reason}
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from verifiers.math import screen
 from verifiers.math.answers import found_details
 from verifiers.math.final_answer import Extracted, extract, gold_parts
+from verifiers.math.rounding import asked_places
 from verifiers.math.steps import parse_solution
 from verifiers.math.workers import Limits, Outcome, WorkerPool
 from verifiers.verdict import Evidence, Verdict
@@ -79,10 +80,12 @@ def _verdict(outcome: Outcome, found: Extracted | None) -> Verdict:
 
 
 def trace_payload(
-    reference_answer: str, solution: str, found: Extracted | None
+    reference_answer: str, solution: str, found: Extracted | None, problem: str = ""
 ) -> dict[str, object]:
-    """What the worker needs: the gold's parts, the extracted final answers and the steps."""
+    """What the worker needs: the gold's parts, the extracted final answers, the steps, and the
+    decimal places the problem asks the answer rounded to (None: exact value only)."""
     return {
+        "places": asked_places(problem),
         "golds": list(gold_parts(reference_answer)),
         "answers": list(found.parts) if found else [],
         "steps": [step.payload() for step in parse_solution(solution)],
@@ -109,7 +112,7 @@ def verify_traces(
         jobs.append(position)
         found = extract(trace.solution)
         extracted.append(found)
-        payloads.append(trace_payload(trace.reference_answer, trace.solution, found))
+        payloads.append(trace_payload(trace.reference_answer, trace.solution, found, trace.problem))
 
     def finished(job: int, outcome: Outcome) -> None:
         verdicts[jobs[job]] = _verdict(outcome, extracted[job])
