@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from verifiers.math.latex_text import all_boxed, split_top_level
 
+_JOINED = re.compile(r"\\(?:text|quad|qquad|lor|vee|mbox)|;|\b(?:or|and)\b", re.I)
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _HASHES = re.compile(r"^\s*####\s*(.+?)\s*$", re.M)
 _STATEMENT = re.compile(
@@ -69,8 +70,8 @@ def _final_side(math: str) -> str:
     An equation in unknowns (`2x = 4`) stays whole: its right side is not an answer.
     """
     sides = split_top_level(math, "=")
-    if len(sides) < 2:
-        return math.strip()
+    if len(sides) < 2 or _JOINED.search(math) or len(split_top_level(math)) > 1:
+        return math.strip()  # `x = 5 \\text{ or } x = 6`: not a chain, read it whole
     first, last = sides[0].strip(), sides[-1].strip()
     if _NAME.match(first):
         return f"{first} = {last}"

@@ -27,7 +27,12 @@ from verifiers.math.names import (
     named_value,
 )
 
-_FUNCTION_WORDS = {"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "sqrt", "pi"}
+_FUNCTION_WORDS = {
+    "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "sqrt", "pi", "arcsin",
+    "arccos", "arctan", "sinh", "cosh", "tanh", "max", "min", "gcd", "lcm", "mod", "det",
+}  # fmt: skip
+_WORD = re.compile(r"(?<![A-Za-z\\])[a-z]{3,}")
+_COMMANDS = re.compile(r"\\[A-Za-z]+(?:\s*\{[^{}]*\})?")
 
 
 class Unreadable(ValueError):
@@ -229,6 +234,9 @@ def _read_value(text: str) -> sympy.Basic:
     """
     if has_point_names(text):
         raise Unreadable("point names inside an expression are not compared")
+    words = [w for w in _WORD.findall(_COMMANDS.sub(" ", text)) if w not in _FUNCTION_WORDS]
+    if words:  # "not 0" would be the product n·o·t·0 = 0
+        raise Unreadable(f"a word ({words[0]!r}) inside an expression")
     if ":" in text.replace(":=", ""):
         raise Unreadable("a colon outside a ratio is not compared")
     inner = wrapped_in(text, "(", ")")
