@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from verifiers.math.final_answer import answer_parts, extract, gold_parts
+from verifiers.math.steps import parse_solution
 
 SOLUTION = "1. Muffins sold: $19 \\cdot 6 = 114$.\n2. Left: $150 - 114 = 36$.\n"
 
@@ -88,3 +89,20 @@ def test_extraction_never_raises_and_finds_only_text_it_was_given(text: str) -> 
     found = extract(text)
     if found is not None:
         assert found.parts and all(part.strip() for part in found.parts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\\[" * 20_000,  # unclosed openers once took seconds each pass (quadratic scans)
+        "\\begin{align}" * 4_000,
+        "\\(" * 20_000,
+        "answer:" * 8_000,
+        "the answer is " * 4_000,
+        "\\boxed{1}" * 6_000,
+    ],
+)
+def test_hostile_solution_texts_are_read_in_one_pass(text: str) -> None:
+    found = extract(text)
+    assert found is None or found.parts
+    assert parse_solution(text)

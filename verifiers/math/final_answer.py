@@ -23,10 +23,10 @@ _BOX = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _HASHES = re.compile(r"^\s*####\s*(.+?)\s*$", re.M)
 _STATEMENT = re.compile(
     r"(?:^|(?<=[\s*.:]))\**\s*(?:(?:the\s+)?final\s+answer|the\s+answer|(?<![A-Za-z])answer)"
-    r"\s*\**\s*(?:is\b|:|\uff1a)\s*\**\s*(?=(?P<value>[^\n]*))",
+    r"\s*\**\s*(?:is\b|:|\uff1a)\s*\**\s*(?=(?P<value>[^\n]{0,1000}))",
     re.I,
 )
-_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+_DISPLAY = re.compile(r"\$\$((?:(?!\$\$).)+?)\$\$|\\\[((?:(?!\\\[).)+?)\\\]", re.S)
 _SENTENCE_END = re.compile(r"\.(?=\s|$)")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -34,6 +34,7 @@ _ANSWER_LIKE = re.compile(r"[\d$\\]|^\(?[A-E]\)?$")
 _MARKUP = re.compile(r"^\s*(?:[-*>]\s+|\d+[.)]\s+)?")
 _NAME = re.compile(r"^\s*(?:[A-Za-z](?:_\{?\w+\}?)?'*|\\[A-Za-z]+|[A-Z]{2,4})\s*$")
 BARE_LINE_CHARS = 80
+LOOKAHEAD_CHARS = 2_000  # how far after "Final answer:" its display block may start
 FORMAT_REASON = "no recognisable final answer"
 
 
@@ -88,7 +89,7 @@ def _statements(text: str) -> list[str]:
         value = _SENTENCE_END.split(match.group("value"), maxsplit=1)[0]
         value = _clean(value)
         if not value:
-            after = text[match.end() :].lstrip()
+            after = text[match.end() : match.end() + LOOKAHEAD_CHARS].lstrip()
             display = _DISPLAY.match(after)
             if display:
                 value = display.group(0)

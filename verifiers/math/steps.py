@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 from verifiers.math.latex_text import split_top_level, unbox
 
-_DISPLAY = re.compile(
-    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(align|aligned|equation|gather|eqnarray|multline)\*?\}"
-    r"(.+?)\\end\{\3\*?\}",
+_DISPLAY = re.compile(  # contents never hold their own opener: linear on unclosed openers
+    r"\$\$((?:(?!\$\$).)+?)\$\$|\\\[((?:(?!\\\[).)+?)\\\]"
+    r"|\\begin\{(align|aligned|equation|gather|eqnarray|multline)\*?\}"
+    r"((?:(?!\\begin\{\3\*?\}).)+?)\\end\{\3\*?\}",
     re.S,
 )
-_INLINE = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)", re.S)
+_INLINE = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$|\\\(((?:(?!\\\().)+?)\\\)", re.S)
 _NUMBERED = re.compile(
     r"^\s*(?:\*\*)?(?:step\s*\d+\s*[:.)]?|\d+[.)]\s|\(\d+\)\s|[-*\u2022]\s)", re.I
 )
