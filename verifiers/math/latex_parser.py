@@ -38,9 +38,14 @@ class _Converter(_Latex2Sympy):  # type: ignore[misc]
         return super().parse_number(text)  # exponent forms ("1e5"): rare, left to sympify
 
 
-@lru_cache(maxsize=CACHE_SIZE)
 def parse_latex(latex: str) -> sympy.Basic:
-    """SymPy for one LaTeX expression; the same text is parsed once (results are immutable)."""
+    """SymPy for one LaTeX expression; the same text (up to runs of spaces) is parsed once."""
+    return parse_normalized(" ".join(latex.split()))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def parse_normalized(latex: str) -> sympy.Basic:
+    """Results are immutable SymPy values, so one parse can serve every later caller."""
     numeral = _PLAIN_NUMERAL.fullmatch(latex)
     if numeral:
         value = sympy.Integer(int(numeral.group(2)))
