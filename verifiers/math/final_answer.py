@@ -7,8 +7,9 @@ Rules, first that finds something wins (the rule's name goes into the evidence):
    is X"), X being the rest of its sentence or, when that is empty, the display block or line after;
 4. `display`: the last display block (`$$...$$`, `\\[...\\]`), when nothing but punctuation follows;
 5. `last-line`: the last line, when it is a bare value (no words), e.g. `42` or `$x = 3$`.
-All the answers a rule finds are kept, identical ones once: a text that offers two different
-final answers is a hedge and must not pass for either of them.
+All the answers a rule finds are kept, identical ones once, and rules 1 and 2 also keep the
+values that statements give: a text that offers two different final answers (two boxes, a box
+and "The answer is 3.") is a hedge and must not pass for either of them.
 """
 
 from __future__ import annotations
