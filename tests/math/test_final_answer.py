@@ -70,6 +70,7 @@ def test_every_answer_a_rule_finds_is_kept_and_repeats_once() -> None:
         "So \\boxed{3",
         "I can't solve this one.",
         "The answer is",
+        "1. Sold: $19 \\cdot 6 = 114$.\n2. Left: $150 - 114 = 36$.\n3.",
     ],
 )
 def test_a_text_without_a_recognisable_final_answer_has_none(text: str) -> None:

@@ -32,6 +32,7 @@ _SENTENCE_END = re.compile(r"\.(?=\s|$)")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _ANSWER_LIKE = re.compile(r"[\d$\\]|^\(?[A-E]\)?$")
+_LIST_MARKER = re.compile(r"^\s*(?:\*\*)?(?:step\s*)?\d+[.):](?:\*\*)?\s*$", re.I)
 _MARKUP = re.compile(r"^\s*(?:[-*>]\s+|\d+[.)]\s+)?")
 _NAME = re.compile(r"^\s*(?:[A-Za-z](?:_\{?\w+\}?)?'*|\\[A-Za-z]+|[A-Z]{2,4})\s*$")
 BARE_LINE_CHARS = 80
@@ -111,6 +112,8 @@ def _last_display(text: str) -> str | None:
 
 def _bare(line: str) -> str | None:
     """A line with a value and no words (`42`, `$x = 3$`, `**-1/2**`), else None."""
+    if _LIST_MARKER.match(line):
+        return None  # "3." alone starts an item that never came
     line = _clean(_MARKUP.sub("", line))
     if not line or len(line) > BARE_LINE_CHARS:
         return None
