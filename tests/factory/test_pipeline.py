@@ -156,7 +156,7 @@ def test_unparseable_replies_and_failed_requests_use_up_the_budget(
     assert samples(teacher, EASY) == [0, 1] and by_problem[EASY].verified == 1
     assert [str(failure) for failure in outcome.errors] == [f"t on {EASY} sample 0: endpoint down"]
     hard = by_problem[HARD].judged
-    assert [t.format_error for t, _ in hard] == ["no final answer in \\boxed{}"] * 2
+    assert [t.format_error for t, _ in hard] == ["no recognisable final answer"] * 2
     assert all(v.evidence[0].check == "format" for _, v in hard)
     with Store(tmp_path) as store:
         assert store.count("requests") == 2 + 2 + 1
