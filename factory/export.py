@@ -1,9 +1,10 @@
 """Write a run's records as datasets (JSONL and Parquet, one schema each), stats and a card.
 
 Each file is written beside its final name and renamed into place, so a reader never sees half
-a file. Column types come from the pydantic models, so a file's schema never depends on which
-rows happened to be in it; string maps (evidence details) become lists of key/value pairs,
-since Arrow maps have no `datasets` equivalent.
+a file. Rows stream from the store into the files (Parquet a row group at a time), so memory does
+not grow with the dataset. Column types come from the pydantic models, so a file's schema never
+depends on which rows happened to be in it; string maps (evidence details) become lists of
+key/value pairs, since Arrow maps have no `datasets` equivalent.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import types
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from types import TracebackType
+from typing import IO, Any, Literal, Self, Union, get_args, get_origin
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -69,6 +71,7 @@ _SCALARS: dict[Any, pa.DataType] = {
     bool: pa.bool_(),
 }
 _PAIR = pa.struct([("key", pa.string()), ("value", pa.string())])
+ROW_GROUP = 1000  # Parquet rows buffered and written at once
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -118,12 +121,12 @@ def schema(kind: RecordKind) -> pa.Schema:
     )
 
 
+def row(record: Record, kind: RecordKind) -> dict[str, Any]:
+    return {column: to_row(getattr(record, name)) for column, name in COLUMNS[kind]}
+
+
 def rows(records: Sequence[Record], kind: RecordKind) -> list[dict[str, Any]]:
-    return [
-        {column: to_row(getattr(record, name)) for column, name in COLUMNS[kind]}
-        for record in records
-        if record.kind == kind
-    ]
+    return [row(record, kind) for record in records if record.kind == kind]
 
 
 @contextmanager
@@ -139,22 +142,70 @@ def _write_text(path: Path, text: str) -> None:
         partial.write_text(text, encoding="utf-8")
 
 
-def write_datasets(
-    records: Sequence[Record], out_dir: Path, formats: Sequence[ExportFormat]
-) -> dict[str, int]:
-    """sft, rejected and preferences in each format; returns the rows written per dataset."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for kind, name in DATASETS.items():
-        table = rows(records, kind)
-        counts[name] = len(table)
+class RowWriter:
+    """One dataset's JSONL and Parquet files, written a row at a time: JSONL at once, Parquet
+    a row group at a time. Leaving it without an error puts the finished files in place."""
+
+    def __init__(
+        self, out_dir: Path, name: str, shape: pa.Schema, formats: Sequence[ExportFormat]
+    ) -> None:
+        self.rows = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._shape = shape
+        self._stack = ExitStack()
+        self._lines: IO[str] | None = None
+        self._table: pq.ParquetWriter | None = None
         if "jsonl" in formats:
-            lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in table)
-            _write_text(out_dir / f"{name}.jsonl", lines)
+            partial = self._stack.enter_context(_atomic(out_dir / f"{name}.jsonl"))
+            self._lines = self._stack.enter_context(partial.open("w", encoding="utf-8"))
         if "parquet" in formats:
-            with _atomic(out_dir / f"{name}.parquet") as partial:
-                pq.write_table(pa.Table.from_pylist(table, schema=schema(kind)), partial)
-    return counts
+            partial = self._stack.enter_context(_atomic(out_dir / f"{name}.parquet"))
+            self._table = self._stack.enter_context(pq.ParquetWriter(partial, shape))
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.rows += 1
+        if self._lines is not None:
+            self._lines.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if self._table is not None:
+            self._buffer.append(row)
+            if len(self._buffer) >= ROW_GROUP:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._table is not None and self._buffer:
+            self._table.write_table(pa.Table.from_pylist(self._buffer, schema=self._shape))
+        self._buffer = []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self._flush()
+            if self.rows == 0 and self._table is not None:  # one empty group, as write_table
+                self._table.write_table(self._shape.empty_table())
+        self._stack.__exit__(exc_type, exc, traceback)
+
+
+def write_datasets(
+    records: Iterable[Record], out_dir: Path, formats: Sequence[ExportFormat]
+) -> dict[str, int]:
+    """sft, rejected and preferences in each format, in one pass over `records`; returns the
+    rows written per dataset."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        writers = {
+            kind: stack.enter_context(RowWriter(out_dir, name, schema(kind), formats))
+            for kind, name in DATASETS.items()
+        }
+        for record in records:
+            writers[record.kind].write(row(record, record.kind))
+    return {name: writers[kind].rows for kind, name in DATASETS.items()}
 
 
 def write_reports(stats: RunStats, out_dir: Path, formats: Sequence[ExportFormat]) -> None:

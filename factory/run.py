@@ -12,7 +12,7 @@ from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
 from factory.pipeline import Live, TeacherSlot, run_pipeline
 from factory.records import VerifierInfo
-from factory.stats import RunStats, summarize
+from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
@@ -107,14 +107,14 @@ async def execute(
             injected = None
             if config.inject.enabled:
                 injecting = time.perf_counter()
-                records = store.records(outcome.record_ids()).values()
+                records = store.iter_records(outcome.record_ids())
                 options = (config.verifiers.math.options, config.verifiers.code.options)
                 injected = inject_records(records, problems, config.inject, *options)
                 outcome.seconds["inject"] = time.perf_counter() - injecting
             exporting = time.perf_counter()
-            ids = outcome.record_ids()
-            found = store.records(ids)
-            counts = write_datasets([found[i] for i in ids], out, config.export)
+            exported = Exported()
+            records = exported.count(store.iter_records(outcome.record_ids()))
+            counts = write_datasets(records, out, config.export)
             if injected is not None:
                 counts |= write_corrections(injected, out, config.export)
     finally:
@@ -126,6 +126,7 @@ async def execute(
         config,
         [slot.config for slot in slots],
         outcome,
+        exported,
         counts,
         time.perf_counter() - exporting,
         time.perf_counter() - started,

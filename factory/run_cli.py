@@ -16,7 +16,7 @@ from factory.config import EXAMPLE, ConfigError, load_config
 from factory.pipeline import VerifierFailed
 from factory.report import live_progress, summary_tables
 from factory.run import build_teachers, execute, load_run_problems, open_verifiers, output_dir
-from factory.store import FILENAME
+from factory.store import FILENAME, StoreTooNew
 from factory.teachers.base import TeacherError
 from problems import RowError
 from sandbox import BACKEND_NAMES, SandboxUnavailable
@@ -113,6 +113,8 @@ def run(
             stats = asyncio.run(execute(config, loaded, slots, verifiers, on_change))
     except VerifierFailed as error:
         raise _fail(f"{error}; what was judged before is kept, rerun to resume") from error
+    except StoreTooNew as error:
+        raise _fail(str(error)) from error
     except KeyboardInterrupt:
         err.print(
             f"interrupted: every answer so far is kept in {config.run_dir / FILENAME}; "

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import RunConfig
 from factory.pipeline import Outcome, RequestFailure, RequestUse
-from factory.records import VerifierInfo, rejection_reason
+from factory.records import Record, VerifierInfo
 from factory.teachers.base import Usage
 from factory.teachers.config import TeacherConfig
 
@@ -75,9 +76,39 @@ class RunStats(_Model):
     generated_per_second: float | None  # completions from the endpoint / generate busy time
 
 
-def _tally(verdict_passed: Sequence[bool]) -> Tally:
-    passed = sum(verdict_passed)
-    total = len(verdict_passed)
+@dataclass
+class Exported:
+    """The judged traces the export wrote (a verified or rejected row each), counted as they
+    stream past: the summary counts what is in the files, not what the run remembers."""
+
+    traces: Counter[tuple[str, str]] = field(default_factory=Counter)  # (domain, teacher)
+    passed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    verified: Counter[str] = field(default_factory=Counter)  # problem id -> verified rows
+
+    def count(self, records: Iterable[Record]) -> Iterator[Record]:
+        for record in records:
+            if record.kind != "preference":
+                key = (record.domain, record.provenance[0].teacher)
+                self.traces[key] += 1
+                if record.kind == "verified":
+                    self.passed[key] += 1
+                    self.verified[record.problem_id] += 1
+                else:
+                    self.reasons[record.reason or "unknown"] += 1
+            yield record
+
+    def tally(self, domain: str | None = None, teacher: str | None = None) -> Tally:
+        def chosen(key: tuple[str, str]) -> bool:
+            return domain in (None, key[0]) and teacher in (None, key[1])
+
+        return _tally(
+            sum(n for key, n in self.passed.items() if chosen(key)),
+            sum(n for key, n in self.traces.items() if chosen(key)),
+        )
+
+
+def _tally(passed: int, total: int) -> Tally:
     return Tally(
         traces=total, passed=passed, acceptance_rate=round(passed / total, 4) if total else None
     )
@@ -101,7 +132,7 @@ def _cost(config: TeacherConfig, usage: Usage) -> float | None:
     ) / 1e6
 
 
-def _teacher(config: TeacherConfig, outcome: Outcome) -> TeacherStats:
+def _teacher(config: TeacherConfig, outcome: Outcome, exported: Exported) -> TeacherStats:
     uses = [u for u in outcome.uses if u.teacher == config.name]
     usage = _usage(uses)
     return TeacherStats(
@@ -110,9 +141,7 @@ def _teacher(config: TeacherConfig, outcome: Outcome) -> TeacherStats:
         requests=len(uses),
         paid_now=sum(1 for u in uses if not u.cached),
         errors=sum(1 for failure in outcome.errors if failure.teacher == config.name),
-        tally=_tally(
-            [v.passed for s in outcome.states for t, v in s.judged if t.teacher == config.name]
-        ),
+        tally=exported.tally(teacher=config.name),
         tokens=usage,
         cost=_cost(config, usage),
     )
@@ -138,21 +167,21 @@ def summarize(
     config: RunConfig,
     teachers: Sequence[TeacherConfig],
     outcome: Outcome,
+    exported: Exported,
     records: dict[str, int],
     export_seconds: float,
     wall: float,
 ) -> RunStats:
-    """Count the outcome; `records` is the number of rows written per exported file."""
+    """Count the outcome and the exported rows; `records` is the rows written per file."""
     states = outcome.states
-    judged = [(s.problem.domain, t, v) for s in states for t, v in s.judged]
-    reasons = Counter(rejection_reason(v) for _, _, v in judged if not v.passed)
     domains = sorted({s.problem.domain for s in states})
-    by_domain = {d: _tally([v.passed for dd, _, v in judged if dd == d]) for d in domains}
-    teacher_stats = [_teacher(config_, outcome) for config_ in teachers]
+    by_domain = {d: exported.tally(domain=d) for d in domains}
+    teacher_stats = [_teacher(config_, outcome, exported) for config_ in teachers]
     costs = [t.cost for t in teacher_stats if t.cost is not None]
     cost = sum(costs) if costs else None
     usage = _usage(outcome.uses)
-    tally = _tally([v.passed for _, _, v in judged])
+    tally = exported.tally()
+    solved = [s for s in states if exported.verified[s.problem.id]]
     paid = sum(u.completions for u in outcome.uses if not u.cached)
     span = outcome.seconds.get("generate", 0.0)
     return RunStats(
@@ -160,12 +189,12 @@ def summarize(
         budget=config.budget,
         problems=len(states),
         problems_by_domain=dict(Counter(s.problem.domain for s in states)),
-        problems_with_k=sum(1 for s in states if s.verified >= config.k),
-        problems_unsolved=sum(1 for s in states if s.verified == 0),
+        problems_with_k=sum(1 for s in solved if exported.verified[s.problem.id] >= config.k),
+        problems_unsolved=len(states) - len(solved),
         sources=dict(Counter(s.problem.source for s in states)),
         licenses=dict(Counter(s.problem.license or "unknown" for s in states)),
         tally=tally,
-        rejected_by_reason=dict(reasons.most_common()),
+        rejected_by_reason=dict(exported.reasons.most_common()),
         by_domain=by_domain,
         teachers=teacher_stats,
         verifiers=[

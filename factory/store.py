@@ -1,15 +1,18 @@
 """The run store: one SQLite file per run directory holding everything a resumed run needs.
 
-Every write commits before the call returns, so a run killed at any instant keeps each paid
-response; rows are keyed by content (request hash, trace id, record id) and inserted once, so a
-resumed run writes nothing twice.
+Every write commits before the call returns (or, inside `group()`, before the group's callers
+resume), so a run killed at any instant keeps each paid response; rows are keyed by content
+(request hash, trace id, record id) and inserted once, so a resumed run writes nothing twice.
+Requests and responses belong to a prompt (problems that share one share its answer); traces,
+verdicts and records belong to one problem.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -20,6 +23,15 @@ from problems import Problem, problem_adapter
 from verifiers.verdict import Verdict
 
 FILENAME = "run.sqlite"
+# 1: trace ids name their problem. Stores of version 0 named traces by prompt alone, merging
+# problems that share one: opening such a store keeps what was paid for (requests, responses)
+# and drops the traces, verdicts and records, which the next run derives again.
+VERSION = 1
+
+
+class StoreTooNew(RuntimeError):
+    """A run store written by a later version of the factory, whose rows this one cannot read."""
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS problems (
@@ -56,12 +68,32 @@ class Store:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.path = run_dir / FILENAME
         self._db = sqlite3.connect(self.path, isolation_level=None)
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version > VERSION:
+            self._db.close()
+            raise StoreTooNew(
+                f"{self.path} is a run store of version {version}; this factory reads up to "
+                f"version {VERSION}: upgrade reasoning-factory or use another run directory"
+            )
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL loses nothing when the process dies (even by SIGKILL); only an OS crash may
         # roll back the last commits, which resume then redoes.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        self._grouped = False
+        if version < VERSION:
+            self._upgrade()
         self._db.executescript(_SCHEMA)
+
+    def _upgrade(self) -> None:
+        """From version 0: keep what was paid for, drop what named traces by prompt alone."""
+        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master")}
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            for table in ("records", "verdicts", "traces"):
+                if table in tables:
+                    self._db.execute(f"DELETE FROM {table}")
+            self._db.execute(f"PRAGMA user_version = {VERSION}")
 
     def __enter__(self) -> Self:
         return self
@@ -78,11 +110,34 @@ class Store:
         self._db.close()
 
     def _write(self, statements: Iterable[tuple[str, Sequence[object]]]) -> None:
-        """Apply `statements` as one transaction, committed before returning."""
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        """Apply `statements` as one transaction, committed before returning; inside `group()`,
+        as a savepoint of the group's transaction, undone alone when one of them fails."""
+        if not self._grouped:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                for sql, parameters in statements:
+                    self._db.execute(sql, parameters)
+            return
+        self._db.execute("SAVEPOINT write")
+        try:
             for sql, parameters in statements:
                 self._db.execute(sql, parameters)
+        except BaseException:
+            self._db.execute("ROLLBACK TO write")
+            raise
+        finally:
+            self._db.execute("RELEASE write")
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """The writes made inside commit together, once, at the end (or none of them do)."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._grouped = True
+            try:
+                yield
+            finally:
+                self._grouped = False
 
     def add_problems(self, problems: Sequence[Problem]) -> None:
         self._write(
@@ -174,6 +229,20 @@ class Store:
             )
             for r in records
         ]
+
+    def iter_records(self, ids: Iterable[str]) -> Iterator[Record]:
+        """The stored records with these ids, in their order, read a chunk at a time."""
+        chunk: list[str] = []
+        for record_id in ids:
+            chunk.append(record_id)
+            if len(chunk) == 500:
+                yield from self._in_order(chunk)
+                chunk = []
+        yield from self._in_order(chunk)
+
+    def _in_order(self, ids: Sequence[str]) -> Iterator[Record]:
+        found = self.records(ids)
+        return (found[record_id] for record_id in ids if record_id in found)
 
     def records(self, ids: Sequence[str]) -> dict[str, Record]:
         """The stored records with these ids (the rows an export writes)."""

@@ -14,7 +14,7 @@ from factory.inject.model import InjectConfig
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
 from factory.run import OUTPUT
-from factory.store import FILENAME, Store
+from factory.store import FILENAME, Store, StoreTooNew
 from sandbox import BACKEND_NAMES, SandboxUnavailable
 
 out = Console()
@@ -45,9 +45,13 @@ def inject(
     if not (run_dir / FILENAME).is_file():
         err.print(f"[red]error:[/red] no run store {escape(str(run_dir / FILENAME))}")
         raise typer.Exit(1)
-    with Store(run_dir) as store:
-        records = store.records_of("verified")
-        problems = store.problems()
+    try:
+        with Store(run_dir) as store:
+            records = store.records_of("verified")
+            problems = store.problems()
+    except StoreTooNew as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(1) from error
     settings = InjectConfig(per_trace=per_trace, share=share)
     try:
         injected = inject_records(
