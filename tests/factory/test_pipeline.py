@@ -4,8 +4,10 @@ adaptive sampling, weighted teachers, format and teacher failures, the response 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from factory.pipeline import (
     run_pipeline,
 )
 from factory.records import Record, VerifierInfo
-from factory.store import Store
+from factory.store import FILENAME, Store
 from factory.teachers.base import (
     Completion,
     Sampling,
@@ -207,6 +209,29 @@ def test_problems_sharing_a_prompt_share_each_request(
     with Store(tmp_path) as store:
         assert store.count("responses") == len(teacher.calls)
         assert store.count("traces") == store.count("verdicts") == len(rows)
+
+
+class CountingTeacher(ScriptedTeacher):
+    """Reads, as another process would, how many requests the store holds as each one is sent."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__("t", {})
+        self.run_dir = run_dir
+        self.rows_at_send: list[int] = []
+
+    async def complete(self, request: TeacherRequest) -> TeacherResponse:
+        with closing(sqlite3.connect(self.run_dir / FILENAME)) as db:
+            self.rows_at_send.append(db.execute("SELECT COUNT(*) FROM requests").fetchone()[0])
+        await asyncio.sleep(0.01)
+        return await super().complete(request)
+
+
+def test_a_request_is_committed_as_it_is_sent_not_before(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    teacher = CountingTeacher(tmp_path)
+    run(tmp_path, [slot(teacher, concurrency=1)], math_verifier, k=1, budget=1)
+    assert teacher.rows_at_send == [1, 2, 3]  # its own row, committed; none ahead of it
 
 
 def test_preference_pairs_put_a_verified_trace_against_a_failed_one(
