@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from factory.config import ConfigError, RunConfig
-from factory.export import write_datasets, write_reports
+from factory.export import write_reports, write_stored
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
 from factory.pipeline import Live, TeacherSlot, run_pipeline
@@ -113,8 +114,8 @@ async def execute(
                 outcome.seconds["inject"] = time.perf_counter() - injecting
             exporting = time.perf_counter()
             exported = Exported()
-            records = exported.count(store.iter_records(outcome.record_ids()))
-            counts = write_datasets(records, out, config.export)
+            stored = map(json.loads, store.record_bodies(outcome.record_ids()))
+            counts = write_stored(exported.count(stored), out, config.export)
             if injected is not None:
                 counts |= write_corrections(injected, out, config.export)
     finally:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import RunConfig
 from factory.pipeline import Outcome, RequestFailure, RequestUse
-from factory.records import Record, VerifierInfo
+from factory.records import VerifierInfo
 from factory.teachers.base import Usage
 from factory.teachers.config import TeacherConfig
 
@@ -86,16 +87,18 @@ class Exported:
     reasons: Counter[str] = field(default_factory=Counter)
     verified: Counter[str] = field(default_factory=Counter)  # problem id -> verified rows
 
-    def count(self, records: Iterable[Record]) -> Iterator[Record]:
-        for record in records:
-            if record.kind != "preference":
-                key = (record.domain, record.provenance[0].teacher)
+    def count(self, stored: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Count records as the store keeps them (their JSON, decoded) while passing them on."""
+        for record in stored:
+            kind = record["kind"]
+            if kind != "preference":
+                key = (record["domain"], record["provenance"][0]["teacher"])
                 self.traces[key] += 1
-                if record.kind == "verified":
+                if kind == "verified":
                     self.passed[key] += 1
-                    self.verified[record.problem_id] += 1
+                    self.verified[record["problem_id"]] += 1
                 else:
-                    self.reasons[record.reason or "unknown"] += 1
+                    self.reasons[record["reason"] or "unknown"] += 1
             yield record
 
     def tally(self, domain: str | None = None, teacher: str | None = None) -> Tally:

@@ -232,16 +232,23 @@ class Store:
 
     def iter_records(self, ids: Iterable[str]) -> Iterator[Record]:
         """The stored records with these ids, in their order, read a chunk at a time."""
+        return (Record.model_validate_json(body) for body in self.record_bodies(ids))
+
+    def record_bodies(self, ids: Iterable[str]) -> Iterator[str]:
+        """The stored JSON of the records with these ids, in their order, a chunk at a time."""
         chunk: list[str] = []
         for record_id in ids:
             chunk.append(record_id)
             if len(chunk) == 500:
-                yield from self._in_order(chunk)
+                yield from self._bodies(chunk)
                 chunk = []
-        yield from self._in_order(chunk)
+        yield from self._bodies(chunk)
 
-    def _in_order(self, ids: Sequence[str]) -> Iterator[Record]:
-        found = self.records(ids)
+    def _bodies(self, ids: Sequence[str]) -> Iterator[str]:
+        if not ids:
+            return iter(())
+        marks = ",".join("?" * len(ids))
+        found = dict(self._db.execute(f"SELECT id, body FROM records WHERE id IN ({marks})", ids))
         return (found[record_id] for record_id in ids if record_id in found)
 
     def records(self, ids: Sequence[str]) -> dict[str, Record]:
