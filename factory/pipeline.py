@@ -67,7 +67,7 @@ class TeacherSlot:
     config: TeacherConfig
 
 
-@dataclass
+@dataclass(slots=True)  # one per problem of the run: no per-instance dict
 class ProblemState:
     problem: Problem
     launched: int = 0  # traces asked for so far
