@@ -8,10 +8,10 @@ The endpoint runs in another process, answering after `--latency` seconds: math 
 answer); code problems ask for `shift(x)` returning x plus a constant, answered with the
 reference program. Prompts repeat as random draws do, so shared requests are exercised too.
 
-Printed per size: wall, judged traces/s, peak RSS of the run's process tree (sampled every
-0.1 s: the main process, verifier workers, sandboxes), store size, export and resume seconds,
-the endpoint's count of paid requests against the store's committed responses, distinct row
-ids, and the busy seconds of every stage.
+Printed per size: wall, judged traces/s, CPU seconds and peak RSS of the run's process tree
+(RSS sampled every 0.1 s: the main process, verifier workers, sandboxes), store size, export
+and resume seconds, the endpoint's count of paid requests against the store's committed
+responses, distinct row ids, and the busy seconds of every stage.
 
     .venv/bin/python benchmarks/scale.py --math 1000 10000 --code 1000
     .venv/bin/python benchmarks/scale.py --math 100000 --code   # 100k math, no code
@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -138,9 +139,10 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def measured(command: list[str], cwd: Path, source: Path | None) -> tuple[float, int]:
-    """Run `command` (with `source` first on the path); its wall seconds and the peak RSS of
-    its process tree."""
+def measured(command: list[str], cwd: Path, source: Path | None) -> tuple[float, float, int]:
+    """Run `command` (with `source` first on the path); its wall seconds, the CPU seconds of
+    its process tree (telling more than wall on a loaded machine) and the tree's peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     log = (cwd / "run.log").open("a")
     env = os.environ | ({"PYTHONPATH": str(source)} if source else {})
@@ -150,10 +152,12 @@ def measured(command: list[str], cwd: Path, source: Path | None) -> tuple[float,
         peak = max(peak, tree_rss(process.pid))
         time.sleep(0.1)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     log.close()
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{(cwd / 'run.log').read_text()[-3000:]}")
-    return wall, peak
+    return wall, cpu, peak
 
 
 def config(work: Path, url: str, args: argparse.Namespace) -> Path:
@@ -205,11 +209,11 @@ def one_size(
             for problem in generate(size, args.seed):
                 lines.write(problem.model_dump_json(exclude_none=True) + "\n")
         command = [str(FACTORY), "run", "--config", str(config(work, url, args))]
-        wall, peak = measured(command, work, source)
+        wall, cpu, peak = measured(command, work, source)
         stats = json.loads((work / "run/output/stats.json").read_text())
         ours.send("count")
         paid = ours.recv()
-        resume_wall, resume_peak = measured(command, work, source)
+        resume_wall, resume_cpu, resume_peak = measured(command, work, source)
         again = json.loads((work / "run/output/stats.json").read_text())
         ours.send("count")
         paid_on_resume = ours.recv()
@@ -225,13 +229,14 @@ def one_size(
     passed = stats["tally"]["passed"]
     print(
         f"{source or 'this checkout'}: {domain} {size}: {traces} traces ({passed} verified) "
-        f"in {wall:.1f} s "
-        f"= {traces / wall:.1f} traces/s; peak RSS {peak / 1e6:.0f} MB; store {size_mb:.1f} MB; "
-        f"export {stages['export']:.2f} s"
+        f"in {wall:.1f} s = {traces / wall:.1f} traces/s ({cpu:.1f} CPU s, "
+        f"{cpu / traces * 1000:.1f} ms CPU/trace); peak RSS {peak / 1e6:.0f} MB; "
+        f"store {size_mb:.1f} MB; export {stages['export']:.2f} s"
     )
     print(
-        f"  resume: {resume_wall:.1f} s wall (export {resumed['export']:.2f} s), peak RSS "
-        f"{resume_peak / 1e6:.0f} MB, {paid_on_resume} requests paid"
+        f"  resume: {resume_wall:.1f} s wall, {resume_cpu:.1f} CPU s "
+        f"(export {resumed['export']:.2f} s), peak RSS {resume_peak / 1e6:.0f} MB, "
+        f"{paid_on_resume} requests paid"
     )
     print(
         f"  paid requests {paid} = committed responses {responses}: {paid == responses}; "
