@@ -7,12 +7,15 @@ of (prompt, i), and sample i+1 is asked only once sample i's fate allows, so a r
 the same requests from the store and continues where a killed run stopped. Problems that share
 a prompt share its requests (asked once, committed once); their traces, verdicts and records are
 their own. A window of problems is open at a time, so memory follows the window, not the run.
+A problem that finished with every request answered leaves a mark naming the settings that
+decided it; a rerun with the same settings takes it from the mark without replaying it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -76,9 +79,25 @@ class ProblemState:
     verified: int = 0
     open: int = 0  # traces asked for and not yet judged
     done: bool = False
+    errors: int = 0  # requests the teacher gave up on: asked again by a rerun
     judged: list[tuple[Trace, Verdict]] = field(default_factory=list)  # emptied once finished
     records: list[tuple[int, int, str]] = field(default_factory=list)  # (sample, completion, id)
     preferences: list[str] = field(default_factory=list)  # record ids
+    requests: list[str] = field(default_factory=list)  # keys answered; emptied once finished
+
+
+class Finished(BaseModel):
+    """What a problem reached, stored once it is final, for a rerun with the same settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    launched: int
+    failed: int
+    verified: int
+    records: list[tuple[int, int, str]]
+    preferences: list[str]
+    requests: list[str]
+    rejected: dict[str, int]  # traces per rejection reason, for the progress display
 
 
 @dataclass(frozen=True)
@@ -152,6 +171,29 @@ def choose_teacher(slots: Sequence[TeacherSlot], prompt: str, sample: int) -> Te
     return slots[-1]
 
 
+def settings_digest(
+    config: RunConfig, slots: Sequence[TeacherSlot], info: VerifierInfo, domain: str
+) -> str:
+    """A digest of everything besides the problem that decides its requests and verdicts."""
+    decided = {
+        "k": config.k,
+        "budget": config.budget,
+        "template": getattr(config.prompts, domain),
+        "teachers": [
+            {
+                "name": s.config.name,
+                "model": s.config.model,
+                "weight": s.config.weight,
+                "n": s.config.n,
+                "sampling": s.config.sampling.model_dump(mode="json"),
+            }
+            for s in slots
+        ],
+        "verifier": info.key,
+    }
+    return hashlib.sha256(json.dumps(decided, sort_keys=True).encode()).hexdigest()
+
+
 def build_request(
     messages: list[Message], slot: TeacherSlot, sample: int, n: int
 ) -> TeacherRequest:
@@ -214,6 +256,7 @@ class _Run:
         self.sending = {s.config.name: asyncio.Semaphore(s.config.concurrency) for s in slots}
         self.asking: dict[str, asyncio.Future[TeacherResponse | None]] = {}  # key -> answer
         self.used: set[str] = set()  # request keys already counted in `uses`
+        self.settings = {d: settings_digest(config, slots, i, d) for d, i in infos.items()}
         self.waiting = iter(self.states)
         self.window = OPEN_PER_REQUEST_SLOT * sum(s.config.concurrency for s in slots)
         self.opened = 0
@@ -251,7 +294,38 @@ class _Run:
             if state is None:
                 return
             self.opened += 1
-            self.advance(state)
+            if not self.replay(state):
+                self.advance(state)
+
+    def settled(self, problem: Problem) -> str:
+        """The settings digest a problem's finished mark must carry to be taken as is."""
+        text = self.settings[problem.domain] + problem.model_dump_json()
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def replay(self, state: ProblemState) -> bool:
+        """Take a problem from its finished mark, when it has one under these settings."""
+        body = self.store.finished(state.problem.id, self.settled(state.problem))
+        if body is None:
+            return False
+        done = Finished.model_validate_json(body)
+        uses = [(key, self.store.request_use(key)) for key in done.requests if key not in self.used]
+        if any(stored is None for _, stored in uses):  # the mark outlived a response
+            return False
+        for key, stored in uses:
+            assert stored is not None
+            self.count_use(key, *stored, cached=True)
+        state.launched, state.failed, state.verified = done.launched, done.failed, done.verified
+        state.records = done.records
+        state.preferences = done.preferences
+        state.done = True
+        self.live.traces += len(done.records)
+        self.live.passed += done.verified
+        self.live.rejected.update(done.rejected)
+        self.live.problems_done += 1
+        self.remaining -= 1
+        if self.remaining == 0:
+            self.finished.set()
+        return True
 
     @contextmanager
     def requesting(self) -> Iterator[None]:
@@ -288,10 +362,13 @@ class _Run:
     ) -> None:
         problem = state.problem
         n = request.n
-        response = await self.answer(state, slot, request)
+        key = request.key()
+        response = await self.answer(state, slot, request, key)
         if response is None:
+            state.errors += 1
             self.lost(state, n)
             return
+        state.requests.append(key)
         with self.timed("parse"):
             completions = response.completions[:n]
             parsed = [parse(problem.domain, c.text, c.finish_reason) for c in completions]
@@ -319,11 +396,10 @@ class _Run:
         self.lost(state, n - len(traces))
 
     async def answer(
-        self, state: ProblemState, slot: TeacherSlot, request: TeacherRequest
+        self, state: ProblemState, slot: TeacherSlot, request: TeacherRequest, key: str
     ) -> TeacherResponse | None:
         """The response to `request`: shared with the problem already asking it, if any; None
         when the teacher gave up."""
-        key = request.key()
         asked = self.asking.get(key)
         if asked is not None:
             return await asked
@@ -367,14 +443,20 @@ class _Run:
                     return None
                 await self.commit(lambda: self.store.save_response(key, answered))
                 response = answered
-        if key not in self.used:  # a request later problems share is counted once
-            self.used.add(key)
-            self.uses.append(
-                RequestUse(slot.config.name, response.usage, cached, len(response.completions))
+        if key not in self.used:
+            self.count_use(
+                key, slot.config.name, response.usage, len(response.completions), cached=cached
             )
-            self.live.cached += cached
-            self.live.tokens += response.usage.prompt_tokens + response.usage.completion_tokens
         return response
+
+    def count_use(
+        self, key: str, teacher: str, usage: Usage, completions: int, *, cached: bool
+    ) -> None:
+        """A request this run needed, counted once however many problems share it."""
+        self.used.add(key)
+        self.uses.append(RequestUse(teacher, usage, cached, completions))
+        self.live.cached += cached
+        self.live.tokens += usage.prompt_tokens + usage.completion_tokens
 
     def lost(self, state: ProblemState, count: int) -> None:
         """Traces asked for that never came (a failed request, fewer choices than asked)."""
@@ -443,10 +525,26 @@ class _Run:
             preference_record(state.problem, good, bad, info)
             for good, bad in preference_pairs(state.judged)
         ]
-        if records:
-            await self.commit(lambda: self.store.save_records(records))
         state.preferences = [record.id for record in records]
+        done = Finished(
+            launched=state.launched,
+            failed=state.failed,
+            verified=state.verified,
+            records=sorted(state.records),
+            preferences=state.preferences,
+            requests=state.requests,
+            rejected=Counter(rejection_reason(v) for _, v in state.judged if not v.passed),
+        )
+        settled = self.settled(state.problem)
+
+        def write() -> None:
+            self.store.save_records(records)
+            if state.errors == 0:  # a rerun asks a failed request again: no mark
+                self.store.save_finished(state.problem.id, settled, done.model_dump_json())
+
+        await self.commit(write)
         state.judged = []
+        state.requests = []
         self.live.problems_done += 1
         self.remaining -= 1
         self.open_more()

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Self
 
 from factory.records import Record, Trace
-from factory.teachers.base import TeacherRequest, TeacherResponse
+from factory.teachers.base import TeacherRequest, TeacherResponse, Usage
 from problems import Problem, problem_adapter
 from verifiers.verdict import Verdict
 
@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS verdicts (
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, problem_id TEXT NOT NULL, body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS finished (
+    problem_id TEXT PRIMARY KEY, settings TEXT NOT NULL, body TEXT NOT NULL
+);
 """
 
 
@@ -90,7 +93,7 @@ class Store:
         tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master")}
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("records", "verdicts", "traces"):
+            for table in ("finished", "records", "verdicts", "traces"):
                 if table in tables:
                     self._db.execute(f"DELETE FROM {table}")
             self._db.execute(f"PRAGMA user_version = {VERSION}")
@@ -186,6 +189,16 @@ class Store:
             ]
         )
 
+    def request_use(self, key: str) -> tuple[str, Usage, int] | None:
+        """Who answered a stored request, its usage and how many completions it returned."""
+        row = self._db.execute(
+            "SELECT q.teacher, json_extract(s.body, '$.usage'), "
+            "json_array_length(s.body, '$.completions') "
+            "FROM responses AS s JOIN requests AS q ON q.key = s.key WHERE s.key = ?",
+            (key,),
+        ).fetchone()
+        return None if row is None else (row[0], Usage.model_validate_json(row[1]), row[2])
+
     def save_error(self, key: str, message: str) -> None:
         self._write([("INSERT INTO request_errors VALUES (?, ?, ?)", (key, message, time.time()))])
 
@@ -251,6 +264,19 @@ class Store:
         found = dict(self._db.execute(f"SELECT id, body FROM records WHERE id IN ({marks})", ids))
         return (found[record_id] for record_id in ids if record_id in found)
 
+    def save_finished(self, problem_id: str, settings: str, body: str) -> None:
+        """What a problem reached under `settings` (a digest of what decides it), once final."""
+        self._write(
+            [("INSERT OR REPLACE INTO finished VALUES (?, ?, ?)", (problem_id, settings, body))]
+        )
+
+    def finished(self, problem_id: str, settings: str) -> str | None:
+        row = self._db.execute(
+            "SELECT body FROM finished WHERE problem_id = ? AND settings = ?",
+            (problem_id, settings),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def records(self, ids: Sequence[str]) -> dict[str, Record]:
         """The stored records with these ids (the rows an export writes)."""
         found: dict[str, Record] = {}
@@ -273,7 +299,8 @@ class Store:
         ]
 
     def count(self, table: str) -> int:
-        if table not in {"problems", "requests", "responses", "traces", "verdicts", "records"}:
+        tables = {"problems", "requests", "responses", "traces", "verdicts", "records", "finished"}
+        if table not in tables:
             raise ValueError(f"no table {table!r} in the run store")
         row = self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
         return int(row[0])

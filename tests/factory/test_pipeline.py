@@ -284,3 +284,23 @@ def test_a_configured_template_is_the_prompt(tmp_path: Path, math_verifier: Veri
     run(tmp_path, [slot(teacher)], math_verifier, PROBLEMS[:1], prompts=prompts)
     (call,) = teacher.calls
     assert call.messages[0].content == f"Q: {PROBLEMS[0].statement}\nAnswer in \\boxed{{}}."
+
+
+def test_a_finished_problem_is_taken_from_its_mark_without_judging_again(
+    tmp_path: Path, math_verifier: Verifier
+) -> None:
+    plan = {HARD: ["wrong", "right"], EASY: ["error", "right"], IMPOSSIBLE: ["noanswer"]}
+    before = run(tmp_path, [slot(ScriptedTeacher("t", plan))], math_verifier, k=1, budget=3)
+    with Store(tmp_path) as store:  # Easy lost a request: a rerun asks it again, so no mark
+        assert store.count("finished") == 2
+    broken = BrokenVerifier()  # the same verifier, as far as the marks can tell
+    broken.name, broken.version = math_verifier.name, math_verifier.version
+    again = ScriptedTeacher("t", plan)
+    after = run(tmp_path, [slot(again)], broken, k=1, budget=3)
+    assert [(c.sample, samples(again, EASY)) for c in again.calls] == [(0, [0])]
+    assert list(after.record_ids()) == list(before.record_ids())
+    assert len(after.uses) == len(before.uses) and all(use.cached for use in after.uses)
+    assert [s.verified for s in after.states] == [s.verified for s in before.states]
+    third = ScriptedTeacher("t", plan)  # other settings: the marks do not apply
+    run(tmp_path, [slot(third)], math_verifier, k=1, budget=4)
+    assert sorted(c.sample for c in third.calls) == [0, 3]  # easy again; impossible's 4th
