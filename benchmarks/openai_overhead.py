@@ -1,6 +1,7 @@
 """CPU per request of the teacher's client: our OpenAITeacher, the bare `openai` SDK, and a raw
-`httpx` POST, side by side against the same local endpoint (in its own process, answering at
-once), so the figures are the client's cost alone.
+`httpx` POST (`httpx2`, the HTTP client this `openai` release is built on), side by side
+against the same local endpoint (in its own process, answering at once), so the figures are
+the client's cost alone.
 
     .venv/bin/python benchmarks/openai_overhead.py [--requests 2000] [--concurrency 64]
 """
@@ -17,7 +18,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 from openai import AsyncOpenAI
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
