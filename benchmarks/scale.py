@@ -114,8 +114,8 @@ def serve(latency: float, conn: Connection) -> None:
                 answered = 0
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants, from /proc."""
+def tree_rss(root: int) -> tuple[int, int]:
+    """Resident bytes of `root` and all its descendants, and of `root` alone, from /proc."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -130,26 +130,28 @@ def tree_rss(root: int) -> int:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= more
         grew = bool(more)
-    total = 0
+    sizes = {}
     for pid in tree:
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            sizes[pid] = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
         except OSError:
             continue
-    return total
+    return sum(sizes.values()), sizes.get(root, 0)
 
 
-def measured(command: list[str], cwd: Path, source: Path | None) -> tuple[float, float, int]:
+def measured(command: list[str], cwd: Path, source: Path | None) -> tuple[float, float, int, int]:
     """Run `command` (with `source` first on the path); its wall seconds, the CPU seconds of
-    its process tree (telling more than wall on a loaded machine) and the tree's peak RSS."""
+    its process tree (telling more than wall on a loaded machine), the tree's peak RSS and the
+    main process's."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     log = (cwd / "run.log").open("a")
     env = os.environ | ({"PYTHONPATH": str(source)} if source else {})
     process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=log, env=env)
-    peak = 0
+    peak = main = 0
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        tree, alone = tree_rss(process.pid)
+        peak, main = max(peak, tree), max(main, alone)
         time.sleep(0.1)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -157,7 +159,7 @@ def measured(command: list[str], cwd: Path, source: Path | None) -> tuple[float,
     log.close()
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{(cwd / 'run.log').read_text()[-3000:]}")
-    return wall, cpu, peak
+    return wall, cpu, peak, main
 
 
 def config(work: Path, url: str, args: argparse.Namespace) -> Path:
@@ -209,11 +211,11 @@ def one_size(
             for problem in generate(size, args.seed):
                 lines.write(problem.model_dump_json(exclude_none=True) + "\n")
         command = [str(FACTORY), "run", "--config", str(config(work, url, args))]
-        wall, cpu, peak = measured(command, work, source)
+        wall, cpu, peak, main = measured(command, work, source)
         stats = json.loads((work / "run/output/stats.json").read_text())
         ours.send("count")
         paid = ours.recv()
-        resume_wall, resume_cpu, resume_peak = measured(command, work, source)
+        resume_wall, resume_cpu, resume_peak, _ = measured(command, work, source)
         again = json.loads((work / "run/output/stats.json").read_text())
         ours.send("count")
         paid_on_resume = ours.recv()
@@ -230,7 +232,8 @@ def one_size(
     print(
         f"{source or 'this checkout'}: {domain} {size}: {traces} traces ({passed} verified) "
         f"in {wall:.1f} s = {traces / wall:.1f} traces/s ({cpu:.1f} CPU s, "
-        f"{cpu / traces * 1000:.1f} ms CPU/trace); peak RSS {peak / 1e6:.0f} MB; "
+        f"{cpu / traces * 1000:.1f} ms CPU/trace); peak RSS {peak / 1e6:.0f} MB "
+        f"(main process {main / 1e6:.0f} MB); "
         f"store {size_mb:.1f} MB; export {stages['export']:.2f} s"
     )
     print(
