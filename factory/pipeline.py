@@ -54,7 +54,7 @@ from verifiers.plugins import Verifier
 from verifiers.verdict import Verdict
 
 MAX_BATCH = 64  # traces handed to one verifier call at most
-OPEN_PER_REQUEST_SLOT = 4  # problems open at once, per request the teachers may have in flight
+OPEN_PER_REQUEST_SLOT = 16  # problems open at once, per request the teachers may have in flight
 
 
 class VerifierFailed(RuntimeError):
