@@ -74,7 +74,7 @@ def code_problems(count: int, seed: int) -> Iterator[Problem]:
             statement=f"Write `shift(x)` that returns `x` plus {k}.",
             source="scale-benchmark",
             entry_point="shift",
-            starter_code="def shift(x: int) -> int:\n",
+            starter_code=f'def shift(x: int) -> int:\n    """Return x plus {k}."""\n',
             tests=CodeTests(asserts=AssertTests(style="asserts", code=checks)),
             reference_solution=f"def shift(x: int) -> int:\n    return x + {k}\n",
         )
