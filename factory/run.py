@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from factory.config import ConfigError, RunConfig
-from factory.export import write_datasets, write_reports
+from factory.export import write_reports, write_stored
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
 from factory.pipeline import Live, TeacherSlot, run_pipeline
 from factory.preflight import preflight
 from factory.records import VerifierInfo
-from factory.stats import RunStats, summarize
+from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
@@ -129,14 +130,14 @@ async def execute(
             injected = None
             if config.inject.enabled:
                 injecting = time.perf_counter()
-                records = store.records(outcome.record_ids()).values()
+                records = store.iter_records(outcome.record_ids())
                 options = (config.verifiers.math.options, config.verifiers.code.options)
                 injected = inject_records(records, problems, config.inject, *options)
                 outcome.seconds["inject"] = time.perf_counter() - injecting
             exporting = time.perf_counter()
-            ids = outcome.record_ids()
-            found = store.records(ids)
-            counts = write_datasets([found[i] for i in ids], out, config.export)
+            exported = Exported()
+            stored = map(json.loads, store.record_bodies(outcome.record_ids()))
+            counts = write_stored(exported.count(stored), out, config.export)
             if injected is not None:
                 counts |= write_corrections(injected, out, config.export)
     finally:
@@ -148,6 +149,7 @@ async def execute(
         config,
         slots,
         outcome,
+        exported,
         counts,
         time.perf_counter() - exporting,
         time.perf_counter() - started,
