@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Annotated, Any
@@ -119,7 +118,7 @@ def run(
     running = sum(1 for problem in loaded if problem.domain not in verifiers.skipped)
     try:
         with live_progress(err, running) as on_change:
-            stats = asyncio.run(execute(config, loaded, slots, verifiers, on_change))
+            stats = execute(config, loaded, slots, verifiers, on_change)
     except (RunLocked, StoreUnusable) as error:
         raise _fail(str(error)) from error
     except KeyboardInterrupt:
