@@ -104,26 +104,30 @@ def short(value: Any) -> str:
 
 def oversized(data: Any) -> str | None:
     """Why an answer, as it crossed the pipe (see `encode`), is too large to judge; None if it
-    is not. Checked before it is decoded, so no `==`, hash or repr ever meets a larger value."""
+    is not. Checked before it is decoded, so no `==`, hash or repr ever meets a larger value.
+    (A JSON int has at most Python's digit limit: the judge's `json.loads` keeps it.)"""
     stack, items = [(data, 0)], 0
     while stack:
         node, depth = stack.pop()
-        items += 1
-        if items > MAX_ITEMS:
-            return f"more than {MAX_ITEMS} values"
         if depth > MAX_DEPTH:
             return f"nested more than {MAX_DEPTH} levels deep"
-        if isinstance(node, list):
-            stack.extend((item, depth + 1) for item in node)
-        elif isinstance(node, dict):
+        if type(node) is dict:  # a tagged value: {"int": hex}, {"tuple": [...]}, ...
             for tag, payload in node.items():
-                if tag == "int" and isinstance(payload, str) and len(payload) * 4 > MAX_INT_BITS:
+                if tag == "int" and type(payload) is str and len(payload) * 4 > MAX_INT_BITS:
                     return f"an int of more than {MAX_INT_BITS} bits"
-                stack.append((payload, depth))
-        elif isinstance(node, str) and len(node) > MAX_STRING:
+                stack.append((payload, depth + 1))
+        elif type(node) is str and len(node) > MAX_STRING:
             return f"a string of more than {MAX_STRING} characters"
-        elif isinstance(node, int) and node.bit_length() > MAX_INT_BITS:
-            return f"an int of more than {MAX_INT_BITS} bits"
+        elif type(node) is list:
+            items += len(node)
+            if items > MAX_ITEMS:
+                return f"more than {MAX_ITEMS} values"
+            for item in node:  # one pass over the scalars, which are most of a large value
+                kind = type(item)
+                if kind is list or kind is dict:
+                    stack.append((item, depth + 1))
+                elif kind is str and len(item) > MAX_STRING:
+                    return f"a string of more than {MAX_STRING} characters"
     return None
 
 
@@ -395,7 +399,7 @@ class Worker:
     def _start(self) -> None:
         with _alarm_held():
             self.pid, self._request_w, self._response_r = self.zygote.worker()
-        self._buffer = b""
+        self._buffer = bytearray()
         self._write({"source": self.source, "entry_point": self.entry_point})
         loaded = self._read()
         if not loaded.get("loaded"):
@@ -419,7 +423,9 @@ class Worker:
             raise CandidateError("error", "the program exited before answering") from exc
 
     def _read(self) -> dict[str, Any]:
-        while b"\n" not in self._buffer:
+        scanned = 0  # a long answer arrives in many chunks: each is searched and copied once
+        while (end := self._buffer.find(b"\n", scanned)) < 0:
+            scanned = len(self._buffer)
             remaining = min(self.deadline, self.call_deadline) - time.monotonic()
             ready, _, _ = select.select([self._response_r], [], [], max(remaining, 0))
             if not ready:
@@ -432,7 +438,8 @@ class Worker:
                     "error", "the program exited (or flooded) instead of answering"
                 )
             self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
+        line = self._buffer[:end]
+        del self._buffer[: end + 1]
         try:
             message = json.loads(line)
         except (ValueError, RecursionError) as exc:  # e.g. digits past Python's limit
