@@ -4,9 +4,12 @@ verdict."""
 
 from __future__ import annotations
 
+import pytest
+
 from problems import AssertTests, CodeProblem, CodeTests, StdioCase
 from sandbox import Sandbox
 from tests.code.counting import CountingSandbox
+from verifiers.code import verify
 from verifiers.code.verify import verify_code, verify_many
 from verifiers.verdict import Verdict
 
@@ -128,3 +131,18 @@ def test_a_candidate_that_kills_the_judge_costs_its_batch_mates_nothing_but_time
     assert counting.batches == [3, 1, 1, 1]
     assert [v.status for v in verdicts] == ["pass", "fail", "pass"]
     assert verdicts[1].evidence[0].outcome == "no-report"
+
+
+def test_a_run_starts_no_candidate_it_might_not_finish_and_the_rest_share_another(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each candidate may take 3 s, so a run may take 6 s (not 15); each hang takes ~1 s.
+    monkeypatch.setattr(verify, "_wall_limit", lambda problem, test_timeout: 3.0)
+    counting = CountingSandbox(sandbox)
+    programs = [HANGS, HANGS, HANGS, HANGS, RIGHT, WRONG]
+    jobs = [(ADD, program) for program in programs]
+    verdicts = verify_many(jobs, counting, workers=1, test_timeout=0.5)
+    assert [v.status for v in verdicts] == ["timeout"] * 4 + ["pass", "fail"]
+    assert counting.batches[0] == 6
+    assert counting.batches[1] > 1, counting.batches  # the rest together, not one by one
+    assert not any(e.outcome == "no-report" for v in verdicts for e in v.evidence)
