@@ -29,8 +29,8 @@ DEFAULT_TEST_TIMEOUT = 3.0  # seconds per test
 # Candidates judged in one sandbox run at most: a run's start and teardown cost more than
 # judging most candidates, and one that cannot be cleared after a candidate is redone alone.
 BATCH = 16
-# A run's wall limit, in wall limits of its slowest candidate: the judge starts no candidate that
-# might not end within it, and the rest go to another run.
+# A batch's wall limit, in wall limits of its slowest candidate: the judge starts no candidate
+# that might not end within it, and the rest go to another run.
 BATCH_WALLS = 2
 # Problems whose drawn inputs stay in memory: a run's traces of one problem arrive close together.
 DRAWS_KEPT = 512
@@ -282,7 +282,8 @@ def _judge_together(
     rejected report (which cannot say whose process wrote in it), a run that died, or a
     candidate the judge could not clear up after; those it had no time left for share another.
     A candidate whose report is rejected when it runs alone fails."""
-    wall = min(BATCH_WALLS * max(wall for *_, wall in batch), 3600)
+    walls = BATCH_WALLS if len(batch) > 1 else 1
+    wall = min(walls * max(wall for *_, wall in batch), 3600)
     config = {"candidates": [candidate for _, candidate, _ in batch], "wall_seconds": wall}
     report, result = _run_harness(sandbox, config, wall, len(batch))
     if len(batch) == 1 and not (isinstance(report, dict) and report.get("judged")):
