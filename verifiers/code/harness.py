@@ -394,7 +394,8 @@ class Worker:
         self.pid: int | None = None
         self.deadline = math.inf  # of the whole test; each call also has `call_timeout`
         self.call_deadline = math.inf
-        self.calls: list[tuple[str, str]] = []  # (arguments, result) of the current test
+        # The current test's last call: arguments, and its result shown when evidence needs it.
+        self.last_call: tuple[tuple[Any, ...], dict[str, Any], Callable[[], str]] | None = None
 
     def _start(self) -> None:
         with _alarm_held():
@@ -474,13 +475,13 @@ class Worker:
             self.call_deadline = time.monotonic() + self.call_timeout
             if "raised" in answer:
                 name, error = short(str(answer["raised"])), short(str(answer.get("error")))
-                self.calls.append((_call_text(args, kwargs), f"raised {name}"))
+                self.last_call = (args, kwargs, functools.partial(str, f"raised {name}"))
                 raised = getattr(builtins, name, None)
                 if isinstance(raised, type) and issubclass(raised, Exception):
                     raise raised(error)  # so tests that expect e.g. ValueError work
                 raise CandidateError("error", error)
             value = _answer(answer)
-            self.calls.append((_call_text(args, kwargs), show(value)))
+            self.last_call = (args, kwargs, functools.partial(show, value))
             yield value
 
 
@@ -505,10 +506,10 @@ def _result(name: str, kind: str, status: str, **details: Any) -> dict[str, Any]
 
 
 def _last_call(candidate: Worker) -> dict[str, Any]:
-    if not candidate.calls:
+    if candidate.last_call is None:
         return {}
-    arguments, result = candidate.calls[-1]
-    return {"input": arguments, "actual": result}
+    args, kwargs, result = candidate.last_call
+    return {"input": _call_text(args, kwargs), "actual": result()}
 
 
 def _call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -518,7 +519,7 @@ def _call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 def _run_unit(
     name: str, kind: str, candidate: Worker, timeout: float, body: Callable[[], Any]
 ) -> dict[str, Any]:
-    candidate.calls = []
+    candidate.last_call = None
     candidate.deadline = time.monotonic() + timeout
     try:
         _timed(body, timeout)
@@ -1057,9 +1058,7 @@ def _reset(zygote: Zygote, keep: set[int]) -> bool:
     return True
 
 
-def judge_each(
-    candidates: list[dict[str, Any]], zygote: Zygote, budget: float = math.inf
-) -> dict[str, Any]:
+def judge_each(candidates: list[dict[str, Any]], zygote: Zygote, budget: float) -> dict[str, Any]:
     """Judge several candidates in one run, one after another, each meeting a sandbox reset as
     a new run would be (no process, no file of the last one left). Candidates after a failed
     reset are not judged here; the host gives each a run of its own. Nor are those that might
@@ -1068,7 +1067,7 @@ def judge_each(
     keep = _ancestors() | {os.getpid(), zygote.pid}
     reports: list[dict[str, Any]] = []
     for number, config in enumerate(candidates):
-        if number and time.monotonic() - STARTED + config["wall_seconds"] > budget:
+        if _no_time_for(number, config, budget):
             return {"judged": reports, "out_of_time": True}
         if number and not _reset(zygote, keep):
             break
@@ -1106,16 +1105,25 @@ def _broken(exc: Exception) -> dict[str, Any]:
     return {"tests": [], "harness_error": "".join(traceback.format_exception(exc))}
 
 
-def draw_each(problems: list[dict[str, Any]], zygote: Zygote) -> list[dict[str, Any]]:
+def draw_each(problems: list[dict[str, Any]], zygote: Zygote, budget: float) -> dict[str, Any]:
     """Several problems' draws in one run, which imports hypothesis once; one broken problem
-    does not spoil the others'."""
-    reports = []
-    for config in problems:
+    does not spoil the others'. Those that might not end within `budget` are left to the next
+    run, as in `judge_each`."""
+    reports: list[dict[str, Any]] = []
+    for number, config in enumerate(problems):
+        if _no_time_for(number, config, budget):
+            return {"drawn": reports, "out_of_time": True}
         try:
             reports.append({"drawn": draw(config, zygote)})
         except Exception as exc:
             reports.append(_broken(exc))
-    return reports
+    return {"drawn": reports}
+
+
+def _no_time_for(number: int, config: dict[str, Any], budget: float) -> bool:
+    """Whether the run may not start this (not first) candidate or draw: it may take its
+    `wall_seconds`, and the run must end within `budget` seconds of its start."""
+    return number > 0 and time.monotonic() - STARTED + config["wall_seconds"] > budget
 
 
 # --- the report: the only bytes on the judge's stdout, authenticated by the run's token ---------
@@ -1157,9 +1165,9 @@ def main() -> None:
     token = config.pop("token")
     try:
         report: dict[str, Any] = (
-            {"drawn": draw_each(config["draw"], zygote)}
+            draw_each(config["draw"], zygote, config["wall_seconds"])
             if "draw" in config
-            else judge_each(config["candidates"], zygote, config.get("wall_seconds", math.inf))
+            else judge_each(config["candidates"], zygote, config["wall_seconds"])
         )
     except Exception as exc:
         report = _broken(exc)

@@ -29,8 +29,8 @@ DEFAULT_TEST_TIMEOUT = 3.0  # seconds per test
 # Candidates judged in one sandbox run at most: a run's start and teardown cost more than
 # judging most candidates, and one that cannot be cleared after a candidate is redone alone.
 BATCH = 16
-# A batch's wall limit, in wall limits of its slowest candidate: the judge starts no candidate
-# that might not end within it, and the rest go to another run.
+# A run's wall limit, in wall limits of its slowest candidate (or problem to draw for): the judge
+# starts none that might not end within it, and the rest go to another run.
 BATCH_WALLS = 2
 # Problems whose drawn inputs stay in memory: a run's traces of one problem arrive close together.
 DRAWS_KEPT = 512
@@ -163,16 +163,28 @@ def _draws(sandbox: Sandbox, problems: Sequence[tuple[dict[str, Any], float]]) -
 
 
 def _draw_together(sandbox: Sandbox, problems: list[tuple[dict[str, Any], float]]) -> list[Drawn]:
-    """One run draws for all `problems`; when it gives no report (a reference that hangs or
-    kills it), each is drawn alone so the others keep their inputs."""
-    wall = min(sum(wall for _, wall in problems), 3600)
-    configs = [config for config, _ in problems]
-    report, result = _run_harness(sandbox, {"draw": configs}, wall, len(configs))
+    """One run draws for all `problems` it has time for, the next for the rest; when it gives
+    no report (a reference that hangs or kills it), each is drawn alone so the others keep
+    their inputs."""
+    wall = _run_wall([wall for _, wall in problems])
+    configs = [config | {"wall_seconds": wall} for config, wall in problems]
+    report, result = _run_harness(
+        sandbox, {"draw": configs, "wall_seconds": wall}, wall, len(configs)
+    )
     if isinstance(report, dict) and "drawn" in report:
-        return [(entry, result) for entry in report["drawn"]]
+        drawn = [(entry, result) for entry in report["drawn"]]
+        if report.get("out_of_time"):
+            return drawn + _draw_together(sandbox, problems[len(drawn) :])
+        return drawn
     if len(problems) == 1:
         return [(report, result)]
     return [outcome for problem in problems for outcome in _draw_together(sandbox, [problem])]
+
+
+def _run_wall(walls: list[float]) -> float:
+    """A run's wall limit: `BATCH_WALLS` times its slowest member's when it has several (the
+    harness starts none that might not end within it), else that one's own."""
+    return min((BATCH_WALLS if len(walls) > 1 else 1) * max(walls), 3600)
 
 
 def _evidence(tests: list[dict[str, Any]]) -> list[Evidence]:
@@ -282,8 +294,7 @@ def _judge_together(
     rejected report (which cannot say whose process wrote in it), a run that died, or a
     candidate the judge could not clear up after; those it had no time left for share another.
     A candidate whose report is rejected when it runs alone fails."""
-    walls = BATCH_WALLS if len(batch) > 1 else 1
-    wall = min(walls * max(wall for *_, wall in batch), 3600)
+    wall = _run_wall([wall for *_, wall in batch])
     config = {"candidates": [candidate for _, candidate, _ in batch], "wall_seconds": wall}
     report, result = _run_harness(sandbox, config, wall, len(batch))
     if len(batch) == 1 and not (isinstance(report, dict) and report.get("judged")):
