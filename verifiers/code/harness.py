@@ -1,9 +1,11 @@
 """Runs inside the sandbox and judges one candidate program against a problem's tests.
 
 The candidate never runs in this process: it runs in worker processes that answer calls over a
-private pipe, and this process evaluates the tests and prints the results framed by a token only
-it knows. Nothing the candidate prints, exits with or patches can forge a pass. Workers are forked
-from a zygote made before the judge reads its input, so none holds the token or the tests.
+private pipe, and this process evaluates the tests and writes the results in frames authenticated
+with a token only it knows. Nothing the candidate prints, exits with, patches or writes into the
+report can forge a pass; what it returns is judged at a cost bounded by the test's time limit.
+Workers are forked from a zygote made before the judge reads its input, so none holds the token
+or the tests.
 
 Given `"draw": [problem, ...]` instead (once per problem), it draws the property-based tests'
 inputs with hypothesis, and the reference's outputs on them, for the host to replay to every
@@ -20,6 +22,8 @@ import builtins
 import contextlib
 import ctypes
 import functools
+import hashlib
+import hmac
 import json
 import math
 import os
@@ -36,7 +40,15 @@ from typing import Any
 
 MAX_MESSAGE = 16 * 1024 * 1024
 MAX_TEXT = 2000
-sys.set_int_max_str_digits(0)
+sys.set_int_max_str_digits(0)  # in the candidate's processes; the judge keeps Python's limit
+# What the judge accepts in one answer: it compares, hashes and shows nothing larger.
+MAX_DEPTH = 100  # levels of nesting
+MAX_ITEMS = 1_000_000  # values at all levels together
+MAX_INT_BITS = 1 << 20  # about 315,000 decimal digits
+MAX_STRING = 1 << 22  # characters of one string (bytes cross as hex: half as many)
+SHOWN_INT_BITS = 6000  # larger ints are shown by their size: their digits cost quadratic time
+SHOWN_DEPTH = 50
+STARTED = time.monotonic()  # about when the sandbox run started, for the run's time budget
 
 
 # --- values across the pipe: plain data only, so a returned object cannot smuggle an __eq__ ------
@@ -82,8 +94,92 @@ def decode(data: Any) -> Any:
 
 
 def short(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"... [{len(text)} chars]"
+    if not isinstance(value, str):
+        return show(value)
+    return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + f"... [{len(value)} chars]"
+
+
+# --- bounded values: an answer costs the judge at most its test's time to compare or show -------
+
+
+def oversized(data: Any) -> str | None:
+    """Why an answer, as it crossed the pipe (see `encode`), is too large to judge; None if it
+    is not. Checked before it is decoded, so no `==`, hash or repr ever meets a larger value.
+    (A JSON int has at most Python's digit limit: the judge's `json.loads` keeps it.)"""
+    stack, items = [(data, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep"
+        if type(node) is dict:  # a tagged value: {"int": hex}, {"tuple": [...]}, ...
+            for tag, payload in node.items():
+                if tag == "int" and type(payload) is str and len(payload) * 4 > MAX_INT_BITS:
+                    return f"an int of more than {MAX_INT_BITS} bits"
+                stack.append((payload, depth + 1))
+        elif type(node) is str and len(node) > MAX_STRING:
+            return f"a string of more than {MAX_STRING} characters"
+        elif type(node) is list:
+            items += len(node)
+            if items > MAX_ITEMS:
+                return f"more than {MAX_ITEMS} values"
+            for item in node:  # one pass over the scalars, which are most of a large value
+                kind = type(item)
+                if kind is list or kind is dict:
+                    stack.append((item, depth + 1))
+                elif kind is str and len(item) > MAX_STRING:
+                    return f"a string of more than {MAX_STRING} characters"
+    return None
+
+
+def show(value: Any, limit: int = MAX_TEXT - 3) -> str:
+    """`repr(value)` when it fits in `limit` characters, else its first `limit` and "...": at a
+    cost bounded by `limit`, not by the value (a huge int is shown by its size, since its
+    digits cost quadratic time)."""
+    pieces, size = [], 0
+    for piece in _pieces(value, 0):
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            return "".join(pieces)[:limit] + "..."
+    return "".join(pieces)
+
+
+_BRACKETS: dict[type, tuple[str, str]] = {
+    list: ("[", "]"),
+    tuple: ("(", ")"),
+    set: ("{", "}"),
+    frozenset: ("frozenset({", "})"),
+    dict: ("{", "}"),
+}
+
+
+def _pieces(value: Any, depth: int) -> Iterator[str]:
+    kind = type(value)
+    if depth > SHOWN_DEPTH:
+        yield "..."
+    elif kind in _BRACKETS and value:
+        start, end = _BRACKETS[kind]
+        yield start
+        for index, item in enumerate(value.items() if kind is dict else value):
+            if index:
+                yield ", "
+            if kind is dict:
+                yield from _pieces(item[0], depth + 1)
+                yield ": "
+                yield from _pieces(item[1], depth + 1)
+            else:
+                yield from _pieces(item, depth + 1)
+        yield "," + end if kind is tuple and len(value) == 1 else end
+    elif kind is int and value.bit_length() > SHOWN_INT_BITS:
+        yield f"<an int of {value.bit_length()} bits>"
+    elif kind in (str, bytes) and len(value) > MAX_TEXT:
+        yield repr(value[:MAX_TEXT])[:-1]  # no closing quote: it goes on
+        yield "..."
+    else:
+        try:
+            yield repr(value)
+        except Exception:  # e.g. an int subclass past Python's digit limit
+            yield f"<a {kind.__name__} that cannot be shown>"
 
 
 # --- the worker: loads the candidate and answers calls ------------------------------------------
@@ -298,11 +394,13 @@ class Worker:
         self.pid: int | None = None
         self.deadline = math.inf  # of the whole test; each call also has `call_timeout`
         self.call_deadline = math.inf
-        self.calls: list[tuple[str, str]] = []  # (arguments, result) of the current test
+        # The current test's last call: arguments, and its result shown when evidence needs it.
+        self.last_call: tuple[tuple[Any, ...], dict[str, Any], Callable[[], str]] | None = None
 
     def _start(self) -> None:
-        self.pid, self._request_w, self._response_r = self.zygote.worker()
-        self._buffer = b""
+        with _alarm_held():
+            self.pid, self._request_w, self._response_r = self.zygote.worker()
+        self._buffer = bytearray()
         self._write({"source": self.source, "entry_point": self.entry_point})
         loaded = self._read()
         if not loaded.get("loaded"):
@@ -310,12 +408,13 @@ class Worker:
             raise CandidateError("error", f"the program failed to load:\n{loaded.get('error')}")
 
     def stop(self) -> None:
-        if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pid, signal.SIGKILL)  # the worker leads its own session
-            os.close(self._request_w)
-            os.close(self._response_r)
-            self.pid = None
+        with _alarm_held():
+            if self.pid is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.pid, signal.SIGKILL)  # the worker leads its own session
+                os.close(self._request_w)
+                os.close(self._response_r)
+                self.pid = None
 
     def _write(self, message: dict[str, Any]) -> None:
         try:
@@ -325,7 +424,9 @@ class Worker:
             raise CandidateError("error", "the program exited before answering") from exc
 
     def _read(self) -> dict[str, Any]:
-        while b"\n" not in self._buffer:
+        scanned = 0  # a long answer arrives in many chunks: each is searched and copied once
+        while (end := self._buffer.find(b"\n", scanned)) < 0:
+            scanned = len(self._buffer)
             remaining = min(self.deadline, self.call_deadline) - time.monotonic()
             ready, _, _ = select.select([self._response_r], [], [], max(remaining, 0))
             if not ready:
@@ -338,8 +439,16 @@ class Worker:
                     "error", "the program exited (or flooded) instead of answering"
                 )
             self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        message: dict[str, Any] = json.loads(line)
+        line = self._buffer[:end]
+        del self._buffer[: end + 1]
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError) as exc:  # e.g. digits past Python's limit
+            self.stop()
+            raise CandidateError("error", "the program sent a malformed answer") from exc
+        if not isinstance(message, dict):
+            self.stop()
+            raise CandidateError("error", "the program sent a malformed answer")
         return message
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -365,14 +474,26 @@ class Worker:
             answer = self._read()
             self.call_deadline = time.monotonic() + self.call_timeout
             if "raised" in answer:
-                self.calls.append((_call_text(args, kwargs), f"raised {answer['raised']}"))
-                raised = getattr(builtins, answer["raised"], None)
+                name, error = short(str(answer["raised"])), short(str(answer.get("error")))
+                self.last_call = (args, kwargs, functools.partial(str, f"raised {name}"))
+                raised = getattr(builtins, name, None)
                 if isinstance(raised, type) and issubclass(raised, Exception):
-                    raise raised(answer["error"])  # so tests that expect e.g. ValueError work
-                raise CandidateError("error", answer["error"])
-            value = decode(answer["value"])
-            self.calls.append((_call_text(args, kwargs), repr(value)))
+                    raise raised(error)  # so tests that expect e.g. ValueError work
+                raise CandidateError("error", error)
+            value = _answer(answer)
+            self.last_call = (args, kwargs, functools.partial(show, value))
             yield value
+
+
+def _answer(message: dict[str, Any]) -> Any:
+    """The value a worker answered, decoded only when it is small enough to judge."""
+    too_large = oversized(message.get("value"))
+    if too_large is not None:
+        raise CandidateError("error", f"the answer is too large to judge: {too_large}")
+    try:
+        return decode(message["value"])
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise CandidateError("error", "the program sent a malformed answer") from exc
 
 
 # --- test units -------------------------------------------------------------------------------
@@ -385,27 +506,28 @@ def _result(name: str, kind: str, status: str, **details: Any) -> dict[str, Any]
 
 
 def _last_call(candidate: Worker) -> dict[str, Any]:
-    if not candidate.calls:
+    if candidate.last_call is None:
         return {}
-    arguments, result = candidate.calls[-1]
-    return {"input": arguments, "actual": result}
+    args, kwargs, result = candidate.last_call
+    return {"input": _call_text(args, kwargs), "actual": result()}
 
 
 def _call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    return ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+    return ", ".join([*map(show, args), *(f"{k}={show(v)}" for k, v in kwargs.items())])
 
 
 def _run_unit(
     name: str, kind: str, candidate: Worker, timeout: float, body: Callable[[], Any]
 ) -> dict[str, Any]:
-    candidate.calls = []
+    candidate.last_call = None
     candidate.deadline = time.monotonic() + timeout
     try:
-        body()
+        _timed(body, timeout)
         return _result(name, kind, "passed")
     except Skipped as exc:
         return _result(name, kind, "skipped", detail=str(exc))
     except OutOfTime as exc:
+        candidate.stop()  # it may be mid-answer
         return _result(name, kind, "timeout", detail=str(exc), **_last_call(candidate))
     except CandidateError as exc:
         return _result(name, kind, exc.status, detail=str(exc), **_last_call(candidate))
@@ -413,12 +535,59 @@ def _run_unit(
         details = _last_call(candidate)
         if isinstance(exc, Mismatch):
             details |= {"expected": exc.expected, "actual": exc.actual}
-        return _result(name, kind, "failed", detail=str(exc) or None, **details)
+        return _result(name, kind, "failed", detail=_text(exc) or None, **details)
     except Exception as exc:
         tb = traceback.format_exception(exc)
         return _result(name, kind, "error", traceback="".join(tb), **_last_call(candidate))
     finally:
         candidate.deadline = math.inf
+
+
+def _text(exc: BaseException) -> str:
+    """str(exc), or its arguments shown when that fails (an int past Python's digit limit)."""
+    try:
+        return short(str(exc))
+    except Exception:
+        return show(exc.args)
+
+
+# --- a test's time limit covers the judge's own work on the candidate's values too -------------
+
+_ALARM = {"armed": False}
+_REMIND = 0.05  # seconds between OutOfTime raises after the limit, should test code swallow one
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _ALARM["armed"]:
+        raise OutOfTime("the test's time limit passed")
+
+
+def _timed(body: Callable[[], Any], seconds: float) -> None:
+    """body(), with OutOfTime raised wherever the judge is once `seconds` have passed: decoding,
+    comparing or showing a candidate's value counts against the test's limit like its calls."""
+    try:
+        _ALARM["armed"] = True
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001), _REMIND)
+        body()
+    finally:
+        while True:
+            try:  # disarmed first: an alarm that goes off now only returns
+                _ALARM["armed"] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except OutOfTime:
+                continue  # it went off just before
+
+
+@contextlib.contextmanager
+def _alarm_held() -> Iterator[None]:
+    """Hold the alarm off while the judge's own bookkeeping must finish (a worker's pid and
+    pipes); it goes off, if due, as the block ends."""
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
 
 def _compare_assert(node: ast.Assert) -> tuple[ast.expr, ast.expr] | None:
@@ -450,7 +619,7 @@ def _statement_body(
         actual = eval(actual_code, namespace)
         expected = eval(expected_code, namespace)
         if not actual == expected:
-            raise Mismatch(repr(expected), repr(actual), segment)
+            raise Mismatch(show(expected), show(actual), segment)
 
     return body
 
@@ -712,7 +881,7 @@ def draw(config: dict[str, Any], zygote: Zygote) -> dict[str, Any]:
 
 def _counterexample(inputs: dict[str, Any], exc: BaseException) -> BaseException:
     """`exc`, a generated input's failure, naming that input."""
-    shown = ", ".join(f"{k}={short(repr(v))}" for k, v in inputs.items())
+    shown = ", ".join(f"{k}={show(v)}" for k, v in inputs.items())
     detail = f"counterexample: {shown}"
     if isinstance(exc, CandidateError):
         return CandidateError(exc.status, f"{detail}\n{exc}")
@@ -749,7 +918,7 @@ def _agree(cases: list[list[Any]], candidate: Worker) -> Callable[[], None]:
                     actual, expected = next(answers), decode(expected)
                     answered += 1
                     if not _equal(actual, expected):
-                        raise Mismatch(repr(expected), repr(actual))
+                        raise Mismatch(show(expected), show(actual))
                 except (AssertionError, CandidateError) as exc:
                     raise _counterexample(kwargs, exc) from exc
         finally:
@@ -889,13 +1058,17 @@ def _reset(zygote: Zygote, keep: set[int]) -> bool:
     return True
 
 
-def judge_each(candidates: list[dict[str, Any]], zygote: Zygote) -> list[dict[str, Any]]:
+def judge_each(candidates: list[dict[str, Any]], zygote: Zygote, budget: float) -> dict[str, Any]:
     """Judge several candidates in one run, one after another, each meeting a sandbox reset as
     a new run would be (no process, no file of the last one left). Candidates after a failed
-    reset are not judged here; the host gives each a run of its own."""
+    reset are not judged here; the host gives each a run of its own. Nor are those that might
+    not end within the run's `budget` of seconds (each may take its `wall_seconds`): the host
+    gives them another run together, so a run's limit need not be the sum of its candidates'."""
     keep = _ancestors() | {os.getpid(), zygote.pid}
     reports: list[dict[str, Any]] = []
     for number, config in enumerate(candidates):
+        if _no_time_for(number, config, budget):
+            return {"judged": reports, "out_of_time": True}
         if number and not _reset(zygote, keep):
             break
         started = time.monotonic()
@@ -904,7 +1077,7 @@ def judge_each(candidates: list[dict[str, Any]], zygote: Zygote) -> list[dict[st
         except Exception as exc:
             report = _broken(exc)
         reports.append(report | {"seconds": time.monotonic() - started})
-    return reports
+    return {"judged": reports}
 
 
 def judge(config: dict[str, Any], zygote: Zygote) -> list[dict[str, Any]]:
@@ -932,32 +1105,73 @@ def _broken(exc: Exception) -> dict[str, Any]:
     return {"tests": [], "harness_error": "".join(traceback.format_exception(exc))}
 
 
-def draw_each(problems: list[dict[str, Any]], zygote: Zygote) -> list[dict[str, Any]]:
+def draw_each(problems: list[dict[str, Any]], zygote: Zygote, budget: float) -> dict[str, Any]:
     """Several problems' draws in one run, which imports hypothesis once; one broken problem
-    does not spoil the others'."""
-    reports = []
-    for config in problems:
+    does not spoil the others'. Those that might not end within `budget` are left to the next
+    run, as in `judge_each`."""
+    reports: list[dict[str, Any]] = []
+    for number, config in enumerate(problems):
+        if _no_time_for(number, config, budget):
+            return {"drawn": reports, "out_of_time": True}
         try:
             reports.append({"drawn": draw(config, zygote)})
         except Exception as exc:
             reports.append(_broken(exc))
-    return reports
+    return {"drawn": reports}
+
+
+def _no_time_for(number: int, config: dict[str, Any], budget: float) -> bool:
+    """Whether the run may not start this (not first) candidate or draw: it may take its
+    `wall_seconds`, and the run must end within `budget` seconds of its start."""
+    return number > 0 and time.monotonic() - STARTED + config["wall_seconds"] > budget
+
+
+# --- the report: the only bytes on the judge's stdout, authenticated by the run's token ---------
+
+
+def _report_stream() -> int:
+    """The judge's stdout, kept for the report alone: fd 1 then points at stderr, so nothing
+    else this process prints (a problem's test code, a library) enters the report stream."""
+    stream = os.dup(1)
+    os.dup2(2, 1)
+    return stream
+
+
+def framed(report: dict[str, Any], token: str) -> bytes:
+    """The report as the host accepts it: a frame holding its JSON, then a frame holding the
+    HMAC-SHA256 of the first, keyed by the run's token, which never appears on the stream.
+    A frame is its length in 8 hex digits and that many bytes; the host rejects anything else."""
+    body = _frame(json.dumps(report, allow_nan=False).encode())
+    return body + _frame(hmac.new(token.encode(), body, hashlib.sha256).hexdigest().encode())
+
+
+def _frame(payload: bytes) -> bytes:
+    return b"%08x" % len(payload) + payload
+
+
+def _bounded() -> None:
+    """The judge's own limits: Python's digit limit (a huge int's digits cost quadratic time;
+    the candidates keep none) and the alarm that ends a test at its time limit."""
+    sys.set_int_max_str_digits(sys.int_info.default_max_str_digits)
+    signal.signal(signal.SIGALRM, _on_alarm)
 
 
 def main() -> None:
     _private()  # before the fork, so the zygote and every worker are non-dumpable too
     zygote = Zygote()
+    stream = _report_stream()
+    _bounded()
     config = json.loads(sys.stdin.read())
     token = config.pop("token")
     try:
         report: dict[str, Any] = (
-            {"drawn": draw_each(config["draw"], zygote)}
+            draw_each(config["draw"], zygote, config["wall_seconds"])
             if "draw" in config
-            else {"judged": judge_each(config["candidates"], zygote)}
+            else judge_each(config["candidates"], zygote, config["wall_seconds"])
         )
     except Exception as exc:
         report = _broken(exc)
-    sys.stdout.write(f"{token}{json.dumps(report)}{token}\n")
+    _write_all(stream, framed(report, token))
 
 
 if __name__ == "__main__":
