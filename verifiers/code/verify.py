@@ -107,7 +107,7 @@ def _run_harness(
     token = secrets.token_hex(16)
     result = sandbox.run(
         ExecRequest(
-            command=["python3", "harness.py"],
+            command=["python3", "-I", "harness.py"],  # -I: no module a candidate plants
             files={"harness.py": HARNESS},
             stdin=json.dumps(config | {"token": token}),
             limits=Limits(
@@ -117,6 +117,7 @@ def _run_harness(
                 pids=128,
                 output_bytes=min(reports, 64) * 1024 * 1024,
             ),
+            two_users=True,
         )
     )
     parts = result.stdout.split(token)
