@@ -183,7 +183,8 @@ ulimit -f "$fsize"
 if [ "$users" = two ]; then
   setpriv --bounding-set=-all,+setuid,+setgid --inh-caps=-all -- "$@"
 else
-  setpriv --reuid=@SANDBOX_UID@ --regid=@SANDBOX_UID@ --clear-groups --inh-caps=-all -- "$@"
+  setpriv --reuid=@SANDBOX_UID@ --regid=@SANDBOX_UID@ --clear-groups --inh-caps=-all \
+    --bounding-set=-all -- "$@"
 fi
 rc=$?
 kill -9 -1 2>/dev/null
