@@ -11,7 +11,7 @@ import pytest
 
 from verifiers.code import harness
 
-CHANGES: dict[str, Callable[[int], None]] = {
+CHANGES: dict[str, Callable[[int], object]] = {
     "fd limit": lambda pid: resource.prlimit(pid, resource.RLIMIT_NOFILE, (64, 64)),
     "SCHED_IDLE": lambda pid: os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0)),
     "nice": lambda pid: os.setpriority(os.PRIO_PROCESS, pid, 7),
