@@ -1146,6 +1146,10 @@ def draw_each(problems: list[dict[str, Any]], zygote: Zygote) -> list[dict[str, 
             reports.append({"drawn": draw(config, zygote)})
         except Exception as exc:
             reports.append(_broken(exc))
+        if zygote.broken or _stat(zygote.pid)[0] not in ("R", "S", "D"):
+            # A reference took the zygote down (it shares the reference's uid): no later draw
+            # could start a worker. No report, so the host draws each problem alone.
+            sys.exit("a reference solution stopped or killed the zygote")
     return reports
 
 
