@@ -51,13 +51,13 @@ def test_the_command_reports_every_attack_held(
     bwrap_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        factory.verify_audit_cli, "audit_verifier", partial(audit_verifier, attacks=_only("hang"))
+        factory.verify_audit_cli, "audit_verifier", partial(audit_verifier, attacks=_only("fake-report"))
     )
     result = CliRunner().invoke(app, ["verify", "audit", "--backend", "bwrap", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["backend"] == "bwrap"
-    assert [(row["attack"], row["held"]) for row in report["rows"]] == [("hang", True)]
+    assert [(row["attack"], row["held"]) for row in report["rows"]] == [("fake-report", True)]
 
 
 def test_a_judge_within_the_candidates_reach_is_caught(

@@ -219,7 +219,7 @@ def audit_verifier(
     for attack in attacks:
         members = [BATCH[0], BATCH[1], BATCH[0], BATCH[2]]
         jobs = [(PROBLEM, program or attack.program) for _, program, _ in members]
-        verdicts = verify_many(jobs, sandbox, workers=1, examples=0)
+        verdicts = verify_many(jobs, sandbox, workers=1, examples=0, test_timeout=1.0)
         changed = [
             f"{role} {verdict.status} (alone: {expected})"
             for (role, _, expected), verdict in zip(members, verdicts, strict=True)

@@ -36,7 +36,7 @@ from typing import Any
 
 MAX_MESSAGE = 16 * 1024 * 1024
 MAX_TEXT = 2000
-ZYGOTE_SECONDS = 10.0  # a fork, a kill or a reset's cleaning takes the zygote far less
+ZYGOTE_SECONDS = 5.0  # a fork, a kill or a reset's cleaning takes the zygote far less
 sys.set_int_max_str_digits(0)
 
 
