@@ -51,7 +51,9 @@ def test_the_command_reports_every_attack_held(
     bwrap_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        factory.verify_audit_cli, "audit_verifier", partial(audit_verifier, attacks=_only("fake-report"))
+        factory.verify_audit_cli,
+        "audit_verifier",
+        partial(audit_verifier, attacks=_only("fake-report")),
     )
     result = CliRunner().invoke(app, ["verify", "audit", "--backend", "bwrap", "--json"])
     assert result.exit_code == 0, result.output
