@@ -40,21 +40,44 @@ def test_a_changed_zygote_is_seen(zygote: harness.Zygote, change: str) -> None:
     assert harness._standing(zygote) != before
 
 
-def test_the_zygote_cannot_change_another_process(zygote: harness.Zygote) -> None:
-    # Its seccomp filter, inherited by every worker: a worker trying to lower this test
-    # process's fd limit is refused even where its user could (root, here).
-    source = (
+PROBES = {
+    # lower this test process's fd limit: refused even where the user could (root, here)
+    "prlimit of another process": (
         "import os, resource\n"
         "def probe():\n"
         "    try:\n"
         f"        resource.prlimit({os.getpid()}, resource.RLIMIT_NOFILE, (64, 64))\n"
         "        return 'changed'\n"
         "    except OSError as error:\n"
-        "        return error.errno\n"
-    )
+        "        return error.errno\n",
+        1,  # EPERM
+    ),
+    "a new user namespace": (
+        "import ctypes\n"
+        "def probe():\n"
+        "    libc = ctypes.CDLL(None, use_errno=True)\n"
+        "    return libc.unshare(0x10000000) or 'made', ctypes.get_errno()\n",  # CLONE_NEWUSER
+        (-1, 1),
+    ),
+    "a thread (clone3 falls back to clone)": (
+        "import threading\n"
+        "def probe():\n"
+        "    ran = []\n"
+        "    thread = threading.Thread(target=ran.append, args=(1,))\n"
+        "    thread.start()\n"
+        "    thread.join()\n"
+        "    return ran\n",
+        [1],
+    ),
+}
+
+
+@pytest.mark.parametrize("probe", PROBES)
+def test_the_zygote_filters_what_every_worker_may_do(zygote: harness.Zygote, probe: str) -> None:
+    source, expected = PROBES[probe]
     worker = harness.Worker(source, "probe", zygote, call_timeout=10)
     try:
-        assert worker() == 1  # EPERM
+        assert worker() == expected
     finally:
         worker.stop()
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] != 64

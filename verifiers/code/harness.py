@@ -849,21 +849,26 @@ _PR_SET_DUMPABLE, _PR_SET_SECCOMP, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS
 # outright (ptrace, process_vm_readv/writev, kcmp, pidfd_open, pidfd_getfd, ioprio_set,
 # perf_event_open), those denied unless their first argument is 0, "this process" (prlimit64,
 # sched_setaffinity, sched_setattr, sched_setscheduler, sched_setparam, migrate_pages,
-# move_pages), and setpriority, allowed only as (PRIO_PROCESS, 0).
+# move_pages), setpriority, allowed only as (PRIO_PROCESS, 0), and clone and unshare, denied a
+# new user namespace (bwrap's two-user runs have none to forbid it). clone3 (435 on both), whose
+# flags a filter cannot read, answers ENOSYS, so the C library falls back to clone.
 _SYSCALLS = {
     "x86_64": (
         0xC000003E,
         (101, 310, 311, 312, 434, 438, 251, 298),
         (302, 203, 314, 144, 142, 256, 279),
         141,
+        (56, 272),
     ),
     "aarch64": (
         0xC00000B7,
         (117, 270, 271, 272, 434, 438, 30, 241),
         (261, 122, 274, 119, 118, 238, 239),
         140,
+        (220, 97),
     ),
 }
+_CLONE3, _CLONE_NEWUSER = 435, 0x10000000
 
 
 def _users() -> tuple[int, int] | None:
@@ -929,11 +934,16 @@ def _confine(user: int | None) -> None:
 
 
 def _seccomp_program(
-    arch: int, denied: tuple[int, ...], self_only: tuple[int, ...], setpriority: int
+    arch: int,
+    denied: tuple[int, ...],
+    self_only: tuple[int, ...],
+    setpriority: int,
+    no_new_user: tuple[int, ...],
 ) -> list[tuple[int, int, int, int]]:
     """Classic BPF over struct seccomp_data (nr at 0, arch at 4, args' low words at 16, 24)."""
-    load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
-    allow, deny, kill = 0x7FFF0000, 0x00050000 | 1, 0x80000000  # ERRNO(EPERM), KILL_PROCESS
+    load, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    deny, nosys = 0x00050000 | 1, 0x00050000 | 38  # SECCOMP_RET_ERRNO: EPERM, ENOSYS
     # (code, label if true, label if false, k); labels resolve to relative jumps below
     code: list[tuple[int, str, str, int]] = [
         (load, "", "", 4),
@@ -943,6 +953,8 @@ def _seccomp_program(
         *[(jeq, "deny", "", number) for number in denied],
         *[(jeq, "self", "", number) for number in self_only],
         (jeq, "priority", "", setpriority),
+        *[(jeq, "user", "", number) for number in no_new_user],
+        (jeq, "nosys", "", _CLONE3),
         (ret, "", "", allow),
     ]
     labels = {"self": len(code)}
@@ -950,8 +962,10 @@ def _seccomp_program(
     labels["priority"] = len(code)
     code += [(load, "", "", 16), (jeq, "", "deny", 0)]
     code += [(load, "", "", 24), (jeq, "allow", "deny", 0)]
-    labels |= {"allow": len(code), "deny": len(code) + 1, "kill": len(code) + 2}
-    code += [(ret, "", "", allow), (ret, "", "", deny), (ret, "", "", kill)]
+    labels["user"] = len(code)
+    code += [(load, "", "", 16), (jset, "deny", "allow", _CLONE_NEWUSER)]
+    labels |= {name: len(code) + at for at, name in enumerate(("allow", "deny", "nosys", "kill"))}
+    code += [(ret, "", "", allow), (ret, "", "", deny), (ret, "", "", nosys), (ret, "", "", kill)]
 
     def jump(at: int, label: str) -> int:
         return labels[label] - at - 1 if label else 0
