@@ -107,7 +107,7 @@ def _run_harness(
     token = secrets.token_hex(16)
     result = sandbox.run(
         ExecRequest(
-            command=["python3", "-I", "harness.py"],  # -I: no module a candidate plants
+            command=["python3", "-P", "harness.py"],  # -P: /work (the candidate's) not on sys.path
             files={"harness.py": HARNESS},
             stdin=json.dumps(config | {"token": token}),
             limits=Limits(
