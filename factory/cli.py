@@ -15,6 +15,7 @@ from factory.inject.cli import inject
 from factory.problems_cli import problems_app
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
+from factory.verify_audit_cli import verify_audit
 from factory.verify_cli import verify_app
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command("init")(init)
 app.command("inject")(inject)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
+verify_app.command("audit")(verify_audit)
 app.add_typer(verify_app, name="verify")
 app.add_typer(verifiers_app, name="verifiers")
 

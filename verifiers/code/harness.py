@@ -49,6 +49,7 @@ MAX_STRING = 1 << 22  # characters of one string (bytes cross as hex: half as ma
 SHOWN_INT_BITS = 6000  # larger ints are shown by their size: their digits cost quadratic time
 SHOWN_DEPTH = 50
 STARTED = time.monotonic()  # about when the sandbox run started, for the run's time budget
+ZYGOTE_SECONDS = 5.0  # a fork, a kill or a reset's cleaning takes the zygote far less
 
 
 # --- values across the pipe: plain data only, so a returned object cannot smuggle an __eq__ ------
@@ -304,35 +305,72 @@ def _fork_worker(channel: socket.socket) -> tuple[int, list[int]]:
 
 
 def zygote(channel: socket.socket) -> None:
-    """Fork a worker (b"w") or a whole-program run (b"p") per request and hand its pipes back.
-    Forked before the judge reads anything, so its children start clean, and each costs a fork
-    rather than a Python start."""
+    """Serve the judge: fork a worker (b"w") or a whole-program run (b"p") and hand its pipes
+    back; kill processes (b"k") and clear what a candidate left (b"c"), which the judge, another
+    user, may not do itself. Forked before the judge reads anything, so its children start
+    clean, and each costs a fork rather than a Python start."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    channel.sendall(b"+")  # isolated and ready: the judge trusts no zygote that never says so
     while kind := channel.recv(1):
-        pid, fds = (_fork_program if kind == b"p" else _fork_worker)(channel)
-        socket.send_fds(channel, [str(pid).encode()], fds)
-        for fd in fds:
-            os.close(fd)
+        if kind == b"k":
+            size = int.from_bytes(_receive(channel, 4), "big")
+            for pid in map(int, _receive(channel, size).split()):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)  # a negative pid is a worker's whole session
+            channel.sendall(b".")
+        elif kind == b"c":
+            channel.sendall(b"1" if _clear() else b"0")
+        else:
+            pid, fds = (_fork_program if kind == b"p" else _fork_worker)(channel)
+            socket.send_fds(channel, [str(pid).encode()], fds)
+            for fd in fds:
+                os.close(fd)
+
+
+def _receive(channel: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = channel.recv(size - len(data))
+        if not chunk:
+            raise EOFError("the judge is gone")
+        data += chunk
+    return data
 
 
 class Zygote:
-    """The judge's handle on the zygote process."""
+    """The judge's handle on the zygote process, which runs as `user` when one is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, user: int | None) -> None:
         self.channel, theirs = socket.socketpair()
         self.pid = os.fork()
         if self.pid == 0:
             self.channel.close()
             try:
+                _confine(user)
                 zygote(theirs)
             finally:
                 os._exit(0)
         theirs.close()
+        # A candidate may stop the zygote (it shares its uid): then no request may wait forever.
+        self.channel.settimeout(ZYGOTE_SECONDS)
+        self.broken = False  # a request failed: the zygote is out of step or gone, use it no more
+        if self.channel.recv(1) != b"+":
+            raise RuntimeError("the zygote could not isolate itself")
+
+    def _ask(self, request: bytes, answer: Callable[[], Any]) -> Any:
+        if self.broken:
+            raise OSError("the zygote stopped answering")
+        try:
+            with _alarm_held():  # a test's limit passing mid-exchange would leave it out of step
+                self.channel.sendall(request)
+                return answer()
+        except OSError:
+            self.broken = True
+            raise
 
     def _spawn(self, kind: bytes, count: int) -> tuple[int, list[int]]:
         try:
-            self.channel.send(kind)
-            data, fds, _, _ = socket.recv_fds(self.channel, 32, count)
+            data, fds, _, _ = self._ask(kind, lambda: socket.recv_fds(self.channel, 32, count))
         except OSError as exc:
             raise CandidateError("error", "no worker could be started") from exc
         if len(fds) != count:
@@ -348,6 +386,21 @@ class Zygote:
         """A new whole-program run: (session pid, [source and stdin fds to write, stdout,
         stderr and exit status fds to read])."""
         return self._spawn(b"p", 5)
+
+    def kill(self, pids: list[int]) -> None:
+        """SIGKILL each pid (a negative one: a session), and wait until the zygote has. A gone
+        zygote kills nothing: the reset then finds it dead and ends the batch."""
+        payload = " ".join(map(str, pids)).encode()
+        with contextlib.suppress(OSError):
+            request = b"k" + len(payload).to_bytes(4, "big") + payload
+            self._ask(request, lambda: self.channel.recv(1))
+
+    def clear(self) -> bool:
+        """Ask the zygote to empty the writable directories and remove SysV IPC objects."""
+        try:
+            return bool(self._ask(b"c", lambda: self.channel.recv(1)) == b"1")
+        except OSError:
+            return False
 
 
 # --- the judge's side of a worker --------------------------------------------------------------
@@ -410,8 +463,7 @@ class Worker:
     def stop(self) -> None:
         with _alarm_held():
             if self.pid is not None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(self.pid, signal.SIGKILL)  # the worker leads its own session
+                self.zygote.kill([-self.pid])  # the worker leads its own session
                 os.close(self._request_w)
                 os.close(self._response_r)
                 self.pid = None
@@ -583,11 +635,11 @@ def _timed(body: Callable[[], Any], seconds: float) -> None:
 def _alarm_held() -> Iterator[None]:
     """Hold the alarm off while the judge's own bookkeeping must finish (a worker's pid and
     pipes); it goes off, if due, as the block ends."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)  # held still when held around us
 
 
 def _compare_assert(node: ast.Assert) -> tuple[ast.expr, ast.expr] | None:
@@ -728,8 +780,7 @@ def _run_program(config: dict[str, Any], zygote: Zygote, stdin: str) -> tuple[st
         data = {fd: b"" for fd in outputs}
         status = _exchange(feed, stdin.encode(), data, time.monotonic() + config["test_timeout"])
     finally:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
+        zygote.kill([-pid])
         for fd in outputs:
             os.close(fd)
     out, err, code = (data[fd].decode(errors="replace") for fd in outputs)
@@ -957,16 +1008,144 @@ def _generated_units(config: dict[str, Any], candidate: Worker) -> Iterator[dict
             yield _run_unit(name, kind, candidate, timeout, make_body(drawn["cases"]))
 
 
-# --- entry point --------------------------------------------------------------------------------
+# --- isolation: the judge and the candidate as two users ----------------------------------------
+
+# Set by a sandbox that starts this run as its root, able only to change uid: the judge drops to
+# the first, the zygote (and so every candidate process) to the second. Absent: one user for all.
+JUDGE_UID, CANDIDATE_UID = "SANDBOX_JUDGE_UID", "SANDBOX_USER_UID"
+_PR_SET_DUMPABLE, _PR_SET_SECCOMP, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 4, 22, 36, 38
+# Calls that reach another process's memory, fds, limits or scheduling (so the judge's, or the
+# zygote's, which shares the candidate's uid): per machine, the audit arch, the calls denied
+# outright (ptrace, process_vm_readv/writev, kcmp, pidfd_open, pidfd_getfd, ioprio_set,
+# perf_event_open), those denied unless their first argument is 0, "this process" (prlimit64,
+# sched_setaffinity, sched_setattr, sched_setscheduler, sched_setparam, migrate_pages,
+# move_pages), setpriority, allowed only as (PRIO_PROCESS, 0), and clone and unshare, denied a
+# new user namespace (bwrap's two-user runs have none to forbid it). clone3 (435 on both), whose
+# flags a filter cannot read, answers ENOSYS, so the C library falls back to clone.
+_SYSCALLS = {
+    "x86_64": (
+        0xC000003E,
+        (101, 310, 311, 312, 434, 438, 251, 298),
+        (302, 203, 314, 144, 142, 256, 279),
+        141,
+        (56, 272),
+    ),
+    "aarch64": (
+        0xC00000B7,
+        (117, 270, 271, 272, 434, 438, 30, 241),
+        (261, 122, 274, 119, 118, 238, 239),
+        140,
+        (220, 97),
+    ),
+}
+_CLONE3, _CLONE_NEWUSER = 435, 0x10000000
+
+
+def _users() -> tuple[int, int] | None:
+    """(judge uid, candidate uid) when the sandbox asks this run to split; taken out of the
+    environment, so no candidate inherits them."""
+    judge, candidate = os.environ.pop(JUDGE_UID, None), os.environ.pop(CANDIDATE_UID, None)
+    if judge is None or candidate is None:
+        return None
+    if int(judge) in (0, int(candidate)) or int(candidate) == 0:
+        raise RuntimeError("the sandbox named no two distinct unprivileged users")
+    return int(judge), int(candidate)
+
+
+def _prctl(option: int, *args: int) -> None:
+    """prctl with every argument a full word: the kernel rejects garbage in unused ones."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    words = [ctypes.c_ulong(arg) for arg in (*args, 0, 0, 0, 0)[:4]]
+    if libc.prctl(ctypes.c_int(option), *words) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
+
+
+def _become(uid: int | None) -> None:
+    """Drop to `uid` for good (with root's uid every capability goes), then stay undumpable
+    (no same-uid ptrace, no /proc/<pid>/fd or mem) and unable to gain privileges."""
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getresuid() != (uid, uid, uid) or os.getresgid() != (uid, uid, uid):
+            raise RuntimeError(f"could not become uid {uid}")
+    _prctl(_PR_SET_DUMPABLE, 0)
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+
+
+def _confine(user: int | None) -> None:
+    """The zygote's setup, inherited by everything a candidate runs: its own uid, and a seccomp
+    filter that keeps it from the zygote's limits and scheduling and from every process's
+    memory and fds. No filter on a machine the table does not know (the uid still holds)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # the judge's input and report streams stay the judge's alone
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    _become(user)
+    syscalls = _SYSCALLS.get(os.uname().machine)
+    if syscalls is None:
+        return
+    program = _seccomp_program(*syscalls)
+
+    class Filter(ctypes.Structure):
+        _fields_ = [
+            ("code", ctypes.c_ushort),
+            ("jt", ctypes.c_ubyte),
+            ("jf", ctypes.c_ubyte),
+            ("k", ctypes.c_uint),
+        ]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(program))(*(Filter(*instruction) for instruction in program))
+    fprog = Program(len(program), filters)
+    _prctl(_PR_SET_SECCOMP, 2, ctypes.addressof(fprog))  # SECCOMP_MODE_FILTER
+
+
+def _seccomp_program(
+    arch: int,
+    denied: tuple[int, ...],
+    self_only: tuple[int, ...],
+    setpriority: int,
+    no_new_user: tuple[int, ...],
+) -> list[tuple[int, int, int, int]]:
+    """Classic BPF over struct seccomp_data (nr at 0, arch at 4, args' low words at 16, 24)."""
+    load, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    deny, nosys = 0x00050000 | 1, 0x00050000 | 38  # SECCOMP_RET_ERRNO: EPERM, ENOSYS
+    # (code, label if true, label if false, k); labels resolve to relative jumps below
+    code: list[tuple[int, str, str, int]] = [
+        (load, "", "", 4),
+        (jeq, "", "kill", arch),  # another ABI (x86's int 0x80) numbers its calls otherwise
+        (load, "", "", 0),
+        (jge, "deny", "", 0x40000000),  # x32's numbers reach the same calls
+        *[(jeq, "deny", "", number) for number in denied],
+        *[(jeq, "self", "", number) for number in self_only],
+        (jeq, "priority", "", setpriority),
+        *[(jeq, "user", "", number) for number in no_new_user],
+        (jeq, "nosys", "", _CLONE3),
+        (ret, "", "", allow),
+    ]
+    labels = {"self": len(code)}
+    code += [(load, "", "", 16), (jeq, "allow", "deny", 0)]
+    labels["priority"] = len(code)
+    code += [(load, "", "", 16), (jeq, "", "deny", 0)]
+    code += [(load, "", "", 24), (jeq, "allow", "deny", 0)]
+    labels["user"] = len(code)
+    code += [(load, "", "", 16), (jset, "deny", "allow", _CLONE_NEWUSER)]
+    labels |= {name: len(code) + at for at, name in enumerate(("allow", "deny", "nosys", "kill"))}
+    code += [(ret, "", "", allow), (ret, "", "", deny), (ret, "", "", nosys), (ret, "", "", kill)]
+
+    def jump(at: int, label: str) -> int:
+        return labels[label] - at - 1 if label else 0
+
+    return [(op, jump(at, yes), jump(at, no), k) for at, (op, yes, no, k) in enumerate(code)]
 
 
 def _private() -> None:
-    """Make this process non-dumpable: same-uid workers then cannot ptrace it or open its fds;
-    and their subreaper, so what they leave behind becomes this process's to reap."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER = 36
+    """Make the judge the subreaper of what candidates leave behind, so it sees every stray."""
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
 # --- between the candidates of one run ---------------------------------------------------------
@@ -991,16 +1170,50 @@ def _ancestors() -> set[int]:
     return pids
 
 
+def _standing(zygote: Zygote) -> tuple[Any, ...]:
+    """What no candidate may change: the judge's and the zygote's limits, scheduling policy,
+    nice and CPUs, and each process above the judge (its start time and command line)."""
+    settings: list[Any] = []
+    for pid in (os.getpid(), zygote.pid):
+        try:
+            with open(f"/proc/{pid}/limits") as limits:
+                settings.append(
+                    (
+                        limits.read(),
+                        os.sched_getscheduler(pid),
+                        os.sched_getparam(pid).sched_priority,
+                        os.getpriority(os.PRIO_PROCESS, pid),
+                        os.sched_getaffinity(pid),
+                    )
+                )
+        except OSError:
+            settings.append(None)
+    lineage = []
+    for pid in sorted(_ancestors()):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmd:
+                lineage.append((pid, stat.read().rsplit(b")", 1)[1].split()[19], cmd.read()))
+        except (OSError, IndexError):
+            lineage.append((pid, b"", b""))
+    return (*settings, lineage)
+
+
 def _strays(keep: set[int]) -> list[int]:
     return [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in keep]
 
 
 def _empty(directory: str) -> None:
-    """Remove everything in `directory`, first making every directory in it writable."""
+    """Remove everything in `directory` this user owns, first making each directory of it
+    writable. What another user owns (the run's own files) no candidate could have changed."""
+    uid = os.geteuid()
     for root, directories, _ in os.walk(directory):
         for name in directories:
-            os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
+            path = os.path.join(root, name)
+            if os.lstat(path).st_uid == uid:
+                os.chmod(path, 0o700, follow_symlinks=False)
     for entry in os.scandir(directory):
+        if entry.stat(follow_symlinks=False).st_uid != uid:
+            continue
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path)
         else:
@@ -1015,10 +1228,12 @@ def _ipc_ids(kind: str) -> list[int]:
         return []  # no SysV IPC here at all
 
 
-def _remove_ipc() -> bool:
-    """Remove every SysV message queue, shared memory segment and semaphore set: they outlive
-    the process that made them, and a new run gets an IPC namespace of its own. False when
-    one stays."""
+_IPC_KINDS = ("msg", "shm", "sem")
+
+
+def _remove_ipc() -> None:
+    """Remove every SysV message queue, shared memory segment and semaphore set this user may:
+    they outlive the process that made them, and a new run gets an IPC namespace of its own."""
     libc = ctypes.CDLL(None, use_errno=True)
     remove: dict[str, Callable[[int], Any]] = {
         "msg": lambda ipc_id: libc.msgctl(ipc_id, 0, None),  # IPC_RMID = 0
@@ -1028,27 +1243,12 @@ def _remove_ipc() -> bool:
     for kind, remover in remove.items():
         for ipc_id in _ipc_ids(kind):
             remover(ipc_id)
-    return not any(_ipc_ids(kind) for kind in remove)
 
 
-def _reset(zygote: Zygote, keep: set[int]) -> bool:
-    """Leave the sandbox as a new run finds it: every process the last candidate left killed and
-    reaped, no SysV IPC object left, the writable directories empty. False when that cannot be
-    shown (a process that will not go, a zygote stopped or killed): the rest must each get a
-    run of their own."""
-    deadline = time.monotonic() + 2
-    while strays := _strays(keep):
-        if time.monotonic() > deadline:
-            return False
-        for pid in strays:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                pass  # orphans come to us, the subreaper; a reaped zygote means it died
-        time.sleep(0.001)
-    if _stat(zygote.pid)[0] not in ("R", "S", "D") or not _remove_ipc():
-        return False
+def _clear() -> bool:
+    """The zygote's part of a reset, as the candidate's user: what it left in the writable
+    directories and SysV IPC. False when something stays."""
+    _remove_ipc()
     try:
         for directory in (os.getcwd(), "/tmp", "/dev/shm"):
             if os.path.isdir(directory):
@@ -1058,6 +1258,25 @@ def _reset(zygote: Zygote, keep: set[int]) -> bool:
     return True
 
 
+def _reset(zygote: Zygote, keep: set[int], standing: tuple[Any, ...]) -> bool:
+    """Leave the sandbox as a new run finds it: every process the last candidate left killed and
+    reaped, no SysV IPC object and no file of it left, and the judge, the zygote and the
+    processes above them as they were. False when that cannot be shown (a process that will not
+    go, a zygote stopped, killed or reconfigured): the rest must each get a run of their own."""
+    deadline = time.monotonic() + 2
+    while strays := _strays(keep):
+        if time.monotonic() > deadline:
+            return False
+        zygote.kill(strays)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass  # orphans come to us, the subreaper; a reaped zygote means it died
+        time.sleep(0.001)
+    if zygote.broken or _stat(zygote.pid)[0] not in ("R", "S", "D") or not zygote.clear():
+        return False
+    return not any(map(_ipc_ids, _IPC_KINDS)) and _standing(zygote) == standing
+
+
 def judge_each(candidates: list[dict[str, Any]], zygote: Zygote, budget: float) -> dict[str, Any]:
     """Judge several candidates in one run, one after another, each meeting a sandbox reset as
     a new run would be (no process, no file of the last one left). Candidates after a failed
@@ -1065,11 +1284,12 @@ def judge_each(candidates: list[dict[str, Any]], zygote: Zygote, budget: float) 
     not end within the run's `budget` of seconds (each may take its `wall_seconds`): the host
     gives them another run together, so a run's limit need not be the sum of its candidates'."""
     keep = _ancestors() | {os.getpid(), zygote.pid}
+    standing = _standing(zygote)
     reports: list[dict[str, Any]] = []
     for number, config in enumerate(candidates):
         if _no_time_for(number, config, budget):
             return {"judged": reports, "out_of_time": True}
-        if number and not _reset(zygote, keep):
+        if number and not _reset(zygote, keep, standing):
             break
         started = time.monotonic()
         try:
@@ -1117,6 +1337,10 @@ def draw_each(problems: list[dict[str, Any]], zygote: Zygote, budget: float) -> 
             reports.append({"drawn": draw(config, zygote)})
         except Exception as exc:
             reports.append(_broken(exc))
+        if zygote.broken or _stat(zygote.pid)[0] not in ("R", "S", "D"):
+            # A reference took the zygote down (it shares the reference's uid): no later draw
+            # could start a worker. No report, so the host draws each problem alone.
+            sys.exit("a reference solution stopped or killed the zygote")
     return {"drawn": reports}
 
 
@@ -1157,8 +1381,10 @@ def _bounded() -> None:
 
 
 def main() -> None:
-    _private()  # before the fork, so the zygote and every worker are non-dumpable too
-    zygote = Zygote()
+    users = _users()
+    _private()
+    zygote = Zygote(users[1] if users else None)  # forked while this process may still setuid
+    _become(users[0] if users else None)
     stream = _report_stream()
     _bounded()
     config = json.loads(sys.stdin.read())

@@ -114,7 +114,7 @@ def _run_harness(
     token = secrets.token_hex(16)
     result = sandbox.run(
         ExecRequest(
-            command=["python3", "harness.py"],
+            command=["python3", "-P", "harness.py"],  # -P: /work (the candidate's) not on sys.path
             files={"harness.py": HARNESS},
             stdin=json.dumps(config | {"token": token}),
             limits=Limits(
@@ -124,6 +124,7 @@ def _run_harness(
                 pids=128,
                 output_bytes=min(reports, 64) * 1024 * 1024,
             ),
+            two_users=True,
         )
     )
     return read_report(result.stdout, token), result
