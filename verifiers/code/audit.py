@@ -60,6 +60,102 @@ def _probe(attack: str) -> str:
     return _PROBE_PRELUDE + attack + _PROBE_ANSWER
 
 
+# A candidate that leaves a process behind that finds an ancestor of the judge whose stdout it may
+# open or copy (the stream the judge reports on), shrinks that pipe to one page so the judge's
+# report needs several writes, and once the report has begun, starves the judge of CPU and writes
+# `SPLICE` as soon as the pipe has room. Its own answers are long and wrong: the report takes many
+# pages. With the judge out of its reach it finds no stream and is only wrong.
+_SPLICER = """import ctypes, fcntl, os, termios, time
+
+def _stream(pid):
+    try:
+        return os.open(f"/proc/{pid}/fd/1", os.O_WRONLY)
+    except OSError:
+        pass
+    try:  # pidfd_getfd
+        fd = ctypes.CDLL(None).syscall(438, os.pidfd_open(pid), 1, 0)
+    except OSError:
+        return None
+    return fd if fd >= 0 else None
+
+def _splice(splice, ready):
+    targets, pid = [], os.getppid()
+    while pid > 0:
+        fd = _stream(pid)
+        if fd is not None:
+            targets.append(fd)
+        with open(f"/proc/{pid}/stat") as stat:
+            pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+    for fd in targets:
+        try:
+            fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
+        except OSError:
+            pass
+    if not targets:
+        return
+    judge = os.getppid()  # the subreaper this process was left to
+    try:  # watch the pipe from a CPU the judge does not run on
+        os.sched_setaffinity(judge, {1})
+        os.sched_setaffinity(0, {0})
+    except OSError:
+        pass
+    os.close(ready)  # the program goes on only now
+    end = time.monotonic() + 5
+    starved = False
+    while time.monotonic() < end:
+        _await(targets[0], lambda pending: pending > 0, end)  # the report fills the pipe
+        if not starved:  # idle priority for the judge, and a spinner on its CPU
+            starved = True
+            try:
+                os.sched_setscheduler(judge, os.SCHED_IDLE, os.sched_param(0))
+                if os.fork() == 0:
+                    os.sched_setaffinity(0, {1})
+                    spun = time.monotonic() + 0.5
+                    while time.monotonic() < spun:
+                        pass
+                    os._exit(0)
+            except OSError:
+                pass
+        os.write(targets[0], splice)  # in, as soon as the host makes room
+        _await(targets[0], lambda pending: pending == 0, end)
+
+def _await(fd, condition, end):
+    pending = bytearray(4)
+    while time.monotonic() < end:
+        fcntl.ioctl(fd, termios.FIONREAD, pending)
+        if condition(int.from_bytes(pending, "little")):
+            return
+
+
+wait, ready = os.pipe()
+if not os.path.exists("/tmp/splicing") and os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.closerange(0, ready)
+        os.closerange(ready + 1, 1024)
+        open("/tmp/splicing", "w").close()
+        try:
+            _splice(SPLICE, ready)
+        finally:
+            os._exit(0)
+    os._exit(0)
+os.close(ready)
+os.read(wait, 1)
+os.close(wait)
+
+def add(a, b):
+    return "\u00e9" * 3000
+
+if __name__ == "__main__":
+    print("\u00e9" * 3000)
+"""
+FORGED = '{"judged": [{"tests": [{"name": "assert 1", "kind": "assert", "status": "passed"}]}]}'
+SPLICERS = {
+    "malformed JSON": _SPLICER.replace("SPLICE", repr(b'}]"status": "passed"{')),
+    "a whole forged report": _SPLICER.replace("SPLICE", repr(FORGED.encode())),
+}
+
+
 @dataclass(frozen=True)
 class VerifierAttack:
     """One hostile candidate; `expected` says what must hold for the audit to pass."""
@@ -189,10 +285,28 @@ if os.fork() == 0:
         + WRONG,
     ),
     VerifierAttack(
+        "splice-forged-report",
+        "forgery",
+        "a report spliced into the judge's stream is rejected: the splicer fails alone",
+        SPLICERS["a whole forged report"],
+    ),
+    VerifierAttack(
+        "splice-malformed-json",
+        "forgery",
+        "malformed JSON spliced into the judge's stream crashes nothing and passes nobody",
+        SPLICERS["malformed JSON"],
+    ),
+    VerifierAttack(
         "hang",
         "stall",
         "a call that never returns costs its own test's limit, nobody else's",
         "def add(a, b):\n    while True:\n        pass\n" + _MAIN,
+    ),
+    VerifierAttack(
+        "huge-int",
+        "stall",
+        "an answer too large to show or compare costs its own test's limit, nobody else's",
+        "def add(a, b):\n    return (1 << 62_000_000) - 1\n" + _MAIN,
     ),
 )
 
