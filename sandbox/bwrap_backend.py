@@ -195,9 +195,16 @@ def site_binds() -> tuple[str, ...]:
         for path in [copy, *copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
         sources = {top: str(copy / top) for top in sources}
-    return tuple(
+    if not sources:
+        return ()
+    # Made by root in a two-user run, the mount points' parents are root's alone unless opened.
+    opened = [
+        arg for path in (str(Path(SITE).parent), SITE) for arg in ("--perms", "0755", "--dir", path)
+    ]
+    binds = [
         arg for top, host in sorted(sources.items()) for arg in ("--ro-bind", host, f"{SITE}/{top}")
-    )
+    ]
+    return (*opened, *binds)
 
 
 def judge_modules() -> dict[str, str]:
