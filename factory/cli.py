@@ -16,6 +16,7 @@ from factory.problems_cli import problems_app
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
 from factory.store_cli import store_app
+from factory.verify_audit_cli import verify_audit
 from factory.verify_cli import verify_app
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app.command("init")(init)
 app.command("inject")(inject)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
+verify_app.command("audit")(verify_audit)
 app.add_typer(verify_app, name="verify")
 app.add_typer(verifiers_app, name="verifiers")
 app.add_typer(store_app, name="store")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
 import functools
 import os
+import random
 import re
 import shutil
 import signal
@@ -20,15 +22,27 @@ from sandbox.base import Sandbox
 from sandbox.cgroup import join_argv, memory_cgroups, oom_killed, run_cgroup
 from sandbox.environment import sandbox_env
 from sandbox.errors import SandboxError, SandboxUnavailable
-from sandbox.model import WORKDIR, ExecRequest, ExecResult, Limits, as_bytes
+from sandbox.model import (
+    CANDIDATE_UID_ENV,
+    JUDGE_UID_ENV,
+    WORKDIR,
+    ExecRequest,
+    ExecResult,
+    Limits,
+    as_bytes,
+)
 from sandbox.process import kill_session, limited, run_process
 
 SANDBOX_UID = 10001
 # When we are root, bwrap itself runs as nobody: the sandbox then maps to an unprivileged host
 # user, so RLIMIT_NPROC applies and nothing inside acts as host root if a namespace leaks.
 NOBODY = 65534
-_PASSWD = f"sandbox:x:{SANDBOX_UID}:{SANDBOX_UID}:sandbox:{WORKDIR}:/usr/sbin/nologin\n"
-_GROUP = f"sandbox:x:{SANDBOX_UID}:\n"
+# A run with two users has no user namespace (one maps a single uid): it starts as real root
+# with only CAP_SETUID and CAP_SETGID, and its two uids are host uids held by that run alone, so
+# no other run's processes count against its RLIMIT_NPROC. A slot is held by a lock file.
+_TWO_USER_BASE = 1_600_000_000
+_TWO_USER_SLOTS = 4096
+_SLOT_LOCKS = "/run/reasoning-factory-sandbox"
 # Of /etc the runtime needs only the dynamic linker's cache and Debian's alternatives symlinks.
 _ETC = ("/etc/ld.so.cache", "/etc/alternatives")
 _ROOT_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -88,40 +102,45 @@ class BwrapSandbox(Sandbox):
                 self._running.difference_update(ours)
 
     def _run(self, request: ExecRequest, started: Callable[[int], None]) -> ExecResult:
-        user = NOBODY if os.geteuid() == 0 else None
-        with (
-            _memfds(_contents(request)) as fds,
-            run_cgroup(request.limits.memory_mb, user) as cgroup,
-        ):
-            finished = run_process(
-                [*(join_argv(cgroup) if cgroup else []), *bwrap_argv(self._bwrap, request, fds)],
-                as_bytes(request.stdin),
-                request.limits,
-                env={"PATH": "/usr/bin:/bin"},
-                pass_fds=list(fds.values()),
-                user=user,
-                stop=_kill_namespace,
-                started_as=started,
-            )
-            result = finished.result(self.name)
-            if cgroup is not None and oom_killed(cgroup):
-                result = result.model_copy(update={"oom_killed": True})
+        with _two_users(request) as users:
+            user = NOBODY if os.geteuid() == 0 and users is None else None
+            with (
+                _memfds(_contents(request, users)) as fds,
+                run_cgroup(request.limits.memory_mb, user) as cgroup,
+            ):
+                finished = run_process(
+                    [
+                        *(join_argv(cgroup) if cgroup else []),
+                        *bwrap_argv(self._bwrap, request, fds, users),
+                    ],
+                    as_bytes(request.stdin),
+                    request.limits,
+                    env={"PATH": "/usr/bin:/bin"},
+                    pass_fds=list(fds.values()),
+                    user=user,
+                    stop=_kill_namespace,
+                    started_as=started,
+                )
+                result = finished.result(self.name)
+                if cgroup is not None and oom_killed(cgroup):
+                    result = result.model_copy(update={"oom_killed": True})
         return result
 
 
-def bwrap_argv(bwrap: str, request: ExecRequest, fds: dict[str, int]) -> list[str]:
+Users = tuple[int, int]  # (judge uid, candidate uid) of a run with two users
+
+
+def bwrap_argv(
+    bwrap: str, request: ExecRequest, fds: dict[str, int], users: Users | None = None
+) -> list[str]:
     """Every mount read-only but the size-capped tmpfs dirs; `fds` maps sandbox paths to memfds."""
     limits = request.limits
     argv = [
         bwrap,
-        "--unshare-all",
-        "--unshare-user",
-        "--disable-userns",
+        *_identity(users),
         "--die-with-parent",
         "--new-session",
         "--as-pid-1",
-        "--uid", str(SANDBOX_UID),
-        "--gid", str(SANDBOX_UID),
         "--hostname", "sandbox",
         "--ro-bind", "/usr", "/usr",
     ]  # fmt: skip
@@ -135,7 +154,9 @@ def bwrap_argv(bwrap: str, request: ExecRequest, fds: dict[str, int]) -> list[st
     argv += site_binds()
     argv += ["--proc", "/proc", "--dev", "/dev"]
     for tmpfs in ("/dev/shm", "/tmp", WORKDIR):
-        argv += ["--size", str(_disk_bytes(limits)), "--tmpfs", tmpfs]
+        # with two users, root makes the dirs: both users may write, neither remove the other's
+        shared = ["--perms", "01777"] if users else []
+        argv += [*shared, "--size", str(_disk_bytes(limits)), "--tmpfs", tmpfs]
     parents = {str(p) for path in fds for p in PurePosixPath(path).parents} - {"/", WORKDIR}
     for parent in sorted(parents, key=lambda p: p.count("/")):
         argv += ["--dir", parent]
@@ -143,7 +164,10 @@ def bwrap_argv(bwrap: str, request: ExecRequest, fds: dict[str, int]) -> list[st
         argv += ["--perms", "0644", "--file", str(fd), path]
     argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WORKDIR, "--clearenv"]
     argv += ["--setenv", "PYTHONPATH", SITE]
-    for key, value in sandbox_env(request.env).items():
+    env = sandbox_env(request.env)
+    if users:
+        env |= {JUDGE_UID_ENV: str(users[0]), CANDIDATE_UID_ENV: str(users[1])}
+    for key, value in env.items():
         argv += ["--setenv", key, value]
     # The limiting shell is the namespace's init and waits for the program, so the program's CPU
     # time reaches wait4 (bwrap's own init exits unreaped); when it exits, every stray is killed.
@@ -171,9 +195,16 @@ def site_binds() -> tuple[str, ...]:
         for path in [copy, *copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
         sources = {top: str(copy / top) for top in sources}
-    return tuple(
+    if not sources:
+        return ()
+    # Made by root in a two-user run, the mount points' parents are root's alone unless opened.
+    opened = [
+        arg for path in (str(Path(SITE).parent), SITE) for arg in ("--perms", "0755", "--dir", path)
+    ]
+    binds = [
         arg for top, host in sorted(sources.items()) for arg in ("--ro-bind", host, f"{SITE}/{top}")
-    )
+    ]
+    return (*opened, *binds)
 
 
 def judge_modules() -> dict[str, str]:
@@ -198,6 +229,46 @@ def judge_modules() -> dict[str, str]:
             if "extra ==" not in requirement:
                 todo.append(re.split(r"[^A-Za-z0-9._-]", requirement.strip(), maxsplit=1)[0])
     return binds
+
+
+def _identity(users: Users | None) -> list[str]:
+    """One user: a user namespace mapping only the sandbox user. Two: no user namespace, and root
+    keeps only the capabilities to become the run's two users (bwrap sets no_new_privs)."""
+    if users is None:
+        return [
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--uid", str(SANDBOX_UID),
+            "--gid", str(SANDBOX_UID),
+        ]  # fmt: skip
+    return [
+        "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+        "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+    ]  # fmt: skip
+
+
+@contextmanager
+def _two_users(request: ExecRequest) -> Iterator[Users | None]:
+    """Two uids no other run holds, for as long as this run lasts (its pid namespace dies with
+    it, so none of its processes outlives the slot); None when the request wants one user, or
+    this host process is not root and so cannot make a second one."""
+    if not request.two_users or os.geteuid() != 0:
+        yield None
+        return
+    os.makedirs(_SLOT_LOCKS, mode=0o700, exist_ok=True)
+    start = random.randrange(_TWO_USER_SLOTS)
+    for offset in range(_TWO_USER_SLOTS):
+        slot = (start + offset) % _TWO_USER_SLOTS
+        with open(f"{_SLOT_LOCKS}/{slot}", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # another run holds it
+            uid = _TWO_USER_BASE + 2 * slot
+            yield uid, uid + 1
+            return
+    raise SandboxError(f"all {_TWO_USER_SLOTS} two-user slots are in use")
 
 
 def bwrap_works() -> bool:
@@ -242,9 +313,12 @@ def _disk_bytes(limits: Limits) -> int:
     return limits.disk_mb * 1024 * 1024
 
 
-def _contents(request: ExecRequest) -> dict[str, bytes]:
+def _contents(request: ExecRequest, users: Users | None) -> dict[str, bytes]:
     files = {f"{WORKDIR}/{name}": as_bytes(data) for name, data in request.files.items()}
-    return {"/etc/passwd": _PASSWD.encode(), "/etc/group": _GROUP.encode(), **files}
+    named = {"sandbox": users[1], "judge": users[0]} if users else {"sandbox": SANDBOX_UID}
+    passwd = "".join(f"{n}:x:{u}:{u}:{n}:{WORKDIR}:/usr/sbin/nologin\n" for n, u in named.items())
+    group = "".join(f"{n}:x:{u}:\n" for n, u in named.items())
+    return {"/etc/passwd": passwd.encode(), "/etc/group": group.encode(), **files}
 
 
 @contextmanager

@@ -26,19 +26,32 @@ from requests.exceptions import RequestException
 from sandbox.base import Sandbox
 from sandbox.environment import sandbox_env
 from sandbox.errors import SandboxError, SandboxUnavailable
-from sandbox.model import WORKDIR, ExecRequest, ExecResult, Limits, as_bytes
+from sandbox.model import (
+    CANDIDATE_UID_ENV,
+    JUDGE_UID_ENV,
+    WORKDIR,
+    ExecRequest,
+    ExecResult,
+    Limits,
+    as_bytes,
+)
 from sandbox.streams import STDERR, STDOUT, Capture, Feed, pump
 
 DEFAULT_IMAGE = "reasoning-factory-sandbox:latest"
 LABEL = "reasoning-factory.sandbox"
 OWNER_LABEL = "reasoning-factory.sandbox.owner"
-SANDBOX_USER = "10001:10001"
+SANDBOX_UID = 10001
+# The judge's uid in a run with two users; the candidate's is SANDBOX_UID.
+JUDGE_UID = 10002
+# PID 1 and the runner are the container's root, but with these capabilities only: enough to
+# clear every user's leftovers and start a run as its user(s). No program gets any of them.
+_CAPS = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID", "SETPCAP"]
 _CPU_QUOTA_NANOS = 1_000_000_000  # one CPU per run
 _TRAILER_ROOM = 128
 
-# PID 1 of every container, and the server of its runs. The untrusted code runs as the same user
-# but can neither ptrace it nor open its fds (not dumpable) nor signal it (a namespace's init gets
-# only the signals it handles). It exits when its stdin closes, also in the middle of a run:
+# PID 1 of every container, and the server of its runs. It is the container's root (with _CAPS
+# only) and the untrusted code another user: it can neither ptrace it nor open its fds nor
+# signal it. It exits when its stdin closes, also in the middle of a run:
 # stdin is attached to the process that created the container, so if that process dies, even by
 # SIGKILL, the container stops and Docker removes it. A run: a JSON header line and `size` bytes
 # (files, then the program's stdin) arrive on stdin; the runner is forked with pipes for its stdio
@@ -112,24 +125,41 @@ while line := requests.readline():
     run(request["argv"], {**os.environ, **request["env"]}, requests.read(request["size"]))
 """
 
-# One runner per run: wipe what a previous run left (files, SysV IPC objects), unpack the files
-# from stdin, run the program under its CPU and file-size rlimits, kill every process it left
-# behind, then append the cgroup's CPU and OOM-kill deltas to stderr after a per-run marker. The
-# rest of stdin is the program's.
+# One runner per run, as the container's root (holding only _CAPS): wipe what a previous run left
+# (files, SysV IPC objects of every user), unpack the files from stdin as the sandbox user, run
+# the program under its CPU and file-size rlimits (as the sandbox user, or with two users as root
+# holding only CAP_SETUID and CAP_SETGID), kill every process it left behind, then append the
+# cgroup's CPU and OOM-kill deltas to stderr after a per-run marker. The rest of stdin is the
+# program's.
 _RUNNER = r"""
-cpu=$1 fsize=$2 size=$3 marker=$4
-shift 4
+cpu=$1 fsize=$2 size=$3 marker=$4 users=$5
+shift 5
 for d in /work /tmp /dev/shm; do
   for f in "$d"/* "$d"/.[!.]* "$d"/..?*; do
     if [ -e "$f" ] || [ -h "$f" ]; then
-      chmod -R u+rwX "$d" 2>/dev/null
       rm -rf -- "$d"/* "$d"/.[!.]* "$d"/..?* || exit 125
       break
     fi
   done
 done
-ipcrm --all 2>/dev/null || exit 125
-if [ "$size" -gt 0 ]; then head -c "$size" | tar -x -f - -C /work || exit 125; fi
+ipc_left() {
+  for t in msg shm sem; do
+    [ -r /proc/sysvipc/$t ] && { read -r _; read -r _; } < /proc/sysvipc/$t && return 0
+  done
+  return 1
+}
+if ipc_left; then
+  ipcrm --all 2>/dev/null
+  for u in @SANDBOX_UID@ @JUDGE_UID@; do
+    setpriv --reuid="$u" --regid="$u" --clear-groups ipcrm --all 2>/dev/null
+  done
+  ipc_left && exit 125
+fi
+if [ "$size" -gt 0 ]; then
+  head -c "$size" \
+    | setpriv --reuid=@SANDBOX_UID@ --regid=@SANDBOX_UID@ --clear-groups tar -x -f - -C /work \
+    || exit 125
+fi
 counters() {
   cpu_us=0 oom=0
   if [ -r /sys/fs/cgroup/cpu.stat ]; then
@@ -150,13 +180,18 @@ counters
 cpu0=$cpu_us oom0=$oom
 ulimit -t "$cpu"
 ulimit -f "$fsize"
-"$@"
+if [ "$users" = two ]; then
+  setpriv --bounding-set=-all,+setuid,+setgid --inh-caps=-all -- "$@"
+else
+  setpriv --reuid=@SANDBOX_UID@ --regid=@SANDBOX_UID@ --clear-groups --inh-caps=-all \
+    --bounding-set=-all -- "$@"
+fi
 rc=$?
 kill -9 -1 2>/dev/null
 counters
 printf '\n%s %s %s\n' "$marker" "$((cpu_us - cpu0))" "$((oom - oom0))" >&2
 exit $rc
-"""
+""".replace("@SANDBOX_UID@", str(SANDBOX_UID)).replace("@JUDGE_UID@", str(JUDGE_UID))
 
 
 @dataclass(frozen=True)
@@ -275,11 +310,13 @@ class DockerSandbox(Sandbox):
             network_mode="none",
             read_only=True,
             tmpfs={
-                WORKDIR: f"rw,nosuid,nodev,size={shape.disk_mb}m,uid=10001,gid=10001,mode=0700",
+                WORKDIR: f"rw,nosuid,nodev,size={shape.disk_mb}m,mode=0700,"
+                f"uid={SANDBOX_UID},gid={SANDBOX_UID}",
                 "/tmp": f"rw,nosuid,nodev,size={shape.disk_mb}m,mode=1777",
             },
             shm_size=f"{shape.disk_mb}m",
             cap_drop=["ALL"],
+            cap_add=_CAPS,
             security_opt=["no-new-privileges"],
             pids_limit=shape.pids,
             mem_limit=f"{shape.memory_mb}m",
@@ -291,7 +328,7 @@ class DockerSandbox(Sandbox):
         created = self._api.create_container(
             self._image,
             command=["python3", "-I", "-S", "-c", _INIT],
-            user=SANDBOX_USER,
+            user="0:0",
             stdin_open=True,
             working_dir=WORKDIR,
             hostname="sandbox",
@@ -326,13 +363,17 @@ class DockerSandbox(Sandbox):
         limits = request.limits
         files = _tar(request.files)
         marker = f"\x1esandbox-{secrets.token_hex(8)}"
+        users = "two" if request.two_users else "one"
         argv = [
             "sh", "-c", _RUNNER, "runner",
-            str(limits.cpu_seconds), str(limits.disk_mb * 2048), str(len(files)), marker,
+            str(limits.cpu_seconds), str(limits.disk_mb * 2048), str(len(files)), marker, users,
             *request.command,
         ]  # fmt: skip
         feed = files + as_bytes(request.stdin)
-        header = json.dumps({"argv": argv, "env": sandbox_env(request.env), "size": len(feed)})
+        env = sandbox_env(request.env)
+        if request.two_users:
+            env |= {JUDGE_UID_ENV: str(JUDGE_UID), CANDIDATE_UID_ENV: str(SANDBOX_UID)}
+        header = json.dumps({"argv": argv, "env": env, "size": len(feed)})
         started = time.monotonic()
         capture = Capture(limits.output_bytes, limits.output_bytes + _TRAILER_ROOM)
         request_bytes = header.encode() + b"\n" + feed

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 WORKDIR = "/work"
 
+JUDGE_UID_ENV = "SANDBOX_JUDGE_UID"
+CANDIDATE_UID_ENV = "SANDBOX_USER_UID"
+
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -41,6 +44,13 @@ class ExecRequest(_Frozen):
 
     `env` is the whole allow-list: the sandbox sees a fixed base (PATH, HOME, LANG, TMPDIR)
     plus exactly these variables, and never anything from the host's environment.
+
+    With `two_users`, the command starts as the sandbox's root holding only CAP_SETUID and
+    CAP_SETGID, and finds in its environment two unprivileged uids of this run (JUDGE_UID_ENV,
+    CANDIDATE_UID_ENV) to which it must drop itself at once: a judge, and the untrusted code
+    it judges, which then cannot reach the judge or anything above it. Backends that cannot give
+    a run two users (unsafe-local, bubblewrap when not root) run the command as one user, with
+    neither variable set.
     """
 
     command: Annotated[list[str], Field(min_length=1)]
@@ -48,6 +58,7 @@ class ExecRequest(_Frozen):
     stdin: str | bytes = ""
     env: dict[str, str] = Field(default_factory=dict)
     limits: Limits = Field(default_factory=Limits)
+    two_users: bool = False
 
     @field_validator("command")
     @classmethod

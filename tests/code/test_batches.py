@@ -4,9 +4,12 @@ verdict."""
 
 from __future__ import annotations
 
+import pytest
+
 from problems import AssertTests, CodeProblem, CodeTests, StdioCase
 from sandbox import Sandbox
 from tests.code.counting import CountingSandbox
+from verifiers.code import verify
 from verifiers.code.verify import verify_code, verify_many
 from verifiers.verdict import Verdict
 
@@ -119,12 +122,62 @@ def test_a_candidate_that_kills_the_zygote_sends_the_rest_to_runs_of_their_own(
     assert [v.status for v in verdicts] == ["pass", "fail", "pass", "fail"]
 
 
-def test_a_candidate_that_kills_the_judge_costs_its_batch_mates_nothing_but_time(
+def test_a_candidate_that_kills_every_process_it_can_reaches_only_its_own_user(
     sandbox: Sandbox,
 ) -> None:
+    # kill(-1) takes the zygote (the candidate's uid) but not the judge (another uid): the judge
+    # reports the attacker and sends the one after it to a run of its own.
     counting = CountingSandbox(sandbox)
     jobs = [(ADD, RIGHT), (ADD, KILLS_EVERYTHING), (ADD, RIGHT)]
     verdicts = verify_many(jobs, counting, workers=1)
-    assert counting.batches == [3, 1, 1, 1]
+    assert counting.batches == [3, 1]
     assert [v.status for v in verdicts] == ["pass", "fail", "pass"]
-    assert verdicts[1].evidence[0].outcome == "no-report"
+    assert verdicts[1].evidence[0].outcome != "no-report"
+
+
+def test_a_run_starts_no_candidate_it_might_not_finish_and_the_rest_share_another(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each candidate may take 3 s, so a run may take 6 s (not 15); each hang takes ~1 s.
+    monkeypatch.setattr(verify, "_wall_limit", lambda problem, test_timeout: 3.0)
+    counting = CountingSandbox(sandbox)
+    programs = [HANGS, HANGS, HANGS, HANGS, RIGHT, WRONG]
+    jobs = [(ADD, program) for program in programs]
+    verdicts = verify_many(jobs, counting, workers=1, test_timeout=0.5)
+    assert [v.status for v in verdicts] == ["timeout"] * 4 + ["pass", "fail"]
+    assert counting.batches[0] == 6
+    assert counting.batches[1] > 1, counting.batches  # the rest together, not one by one
+    assert not any(e.outcome == "no-report" for v in verdicts for e in v.evidence)
+
+
+def _slow_to_draw(number: int, backend: str) -> CodeProblem:
+    """A problem whose reference takes 50 ms a call: drawing 20 inputs takes about a second.
+    Draws are kept per process, by content: each problem's reference is its own."""
+    return CodeProblem(
+        id=f"t/slow-to-draw-{number}",
+        statement="Return x.",
+        entry_point="f",
+        starter_code='def f(x: int) -> int:\n    """x"""\n',
+        reference_solution="import time\n"
+        "def f(x: int) -> int:\n"
+        "    time.sleep(0.05)\n"
+        f"    return x  # problem {number} on {backend}\n",
+        tests=CodeTests(
+            asserts=AssertTests(style="check", code="def check(f):\n    assert f(1) == 1\n"),
+            input_strategies={"x": "st.integers()"},
+        ),
+    )
+
+
+def test_a_draw_run_starts_no_problem_it_might_not_finish(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each problem's draw may take 2 s, so a run may take 4 s (not 8): it draws two at most.
+    monkeypatch.setattr(verify, "_wall_limit", lambda problem, test_timeout: 2.0)
+    counting = CountingSandbox(sandbox)
+    right = "def f(x):\n    return x\n"
+    jobs = [(_slow_to_draw(number, sandbox.name), right) for number in range(4)]
+    verdicts = verify_many(jobs, counting, workers=1, examples=20)
+    assert [v.status for v in verdicts] == ["pass"] * 4, [v.evidence for v in verdicts]
+    assert counting.draws >= 2
+    assert all(e.outcome == "passed" for v in verdicts for e in v.evidence)

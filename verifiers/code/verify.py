@@ -15,6 +15,7 @@ from typing import Any
 
 from problems import CodeProblem
 from sandbox import ExecRequest, ExecResult, Limits, Sandbox
+from verifiers.code.report import Rejected, read_report
 from verifiers.code.strategies import signature_strategies
 from verifiers.verdict import Evidence, Verdict
 
@@ -28,9 +29,14 @@ DEFAULT_TEST_TIMEOUT = 3.0  # seconds per test
 # Candidates judged in one sandbox run at most: a run's start and teardown cost more than
 # judging most candidates, and one that cannot be cleared after a candidate is redone alone.
 BATCH = 16
+# A run's wall limit, in wall limits of its slowest candidate (or problem to draw for): the judge
+# starts none that might not end within it, and the rest go to another run.
+BATCH_WALLS = 2
 # Problems whose drawn inputs stay in memory: a run's traces of one problem arrive close together.
 DRAWS_KEPT = 512
-_DRAWS: OrderedDict[str, Future[tuple[dict[str, Any] | None, ExecResult]]] = OrderedDict()
+Report = dict[str, Any] | Rejected | None  # a harness run's report: see `read_report`
+Drawn = tuple[Report, ExecResult]  # a problem's draw report, and its run
+_DRAWS: OrderedDict[str, Future[Drawn]] = OrderedDict()
 _DRAWS_LOCK = threading.Lock()
 _DETAIL_FIELDS = ("name", "input", "expected", "actual", "detail", "traceback", "source")
 
@@ -87,6 +93,7 @@ def harness_input(
         "properties": [spec.model_dump() for spec in tests.properties],
         "drawn": drawn,
         "test_timeout": test_timeout,
+        "wall_seconds": _wall_limit(problem, test_timeout),
     }
 
 
@@ -101,13 +108,13 @@ def _wall_limit(problem: CodeProblem, test_timeout: float) -> float:
 
 def _run_harness(
     sandbox: Sandbox, config: dict[str, Any], wall: float, reports: int
-) -> tuple[dict[str, Any] | None, ExecResult]:
-    """One harness run; its report is trusted only inside a token frame the candidate cannot
-    know (None when there is none)."""
+) -> tuple[Report, ExecResult]:
+    """One harness run; its report is trusted only under a MAC keyed by a token the candidate
+    cannot know."""
     token = secrets.token_hex(16)
     result = sandbox.run(
         ExecRequest(
-            command=["python3", "harness.py"],
+            command=["python3", "-P", "harness.py"],  # -P: /work (the candidate's) not on sys.path
             files={"harness.py": HARNESS},
             stdin=json.dumps(config | {"token": token}),
             limits=Limits(
@@ -117,14 +124,10 @@ def _run_harness(
                 pids=128,
                 output_bytes=min(reports, 64) * 1024 * 1024,
             ),
+            two_users=True,
         )
     )
-    parts = result.stdout.split(token)
-    report: dict[str, Any] | None = json.loads(parts[1]) if len(parts) == 3 else None
-    return report, result
-
-
-Drawn = tuple[dict[str, Any] | None, ExecResult]  # a problem's draw report, and its run
+    return read_report(result.stdout, token), result
 
 
 def _draws(sandbox: Sandbox, problems: Sequence[tuple[dict[str, Any], float]]) -> list[Drawn]:
@@ -157,23 +160,35 @@ def _draws(sandbox: Sandbox, problems: Sequence[tuple[dict[str, Any], float]]) -
             raise
         for (key, *_, future), outcome in zip(mine, drawn, strict=True):
             future.set_result(outcome)
-            if outcome[0] is None or "drawn" not in outcome[0]:
+            if not isinstance(outcome[0], dict) or "drawn" not in outcome[0]:
                 with _DRAWS_LOCK:  # a failed draw is not kept: the next ask draws again
                     _DRAWS.pop(key, None)
     return [future.result() for future in futures]
 
 
 def _draw_together(sandbox: Sandbox, problems: list[tuple[dict[str, Any], float]]) -> list[Drawn]:
-    """One run draws for all `problems`; when it gives no report (a reference that hangs or
-    kills it), each is drawn alone so the others keep their inputs."""
-    wall = min(sum(wall for _, wall in problems), 3600)
-    configs = [config for config, _ in problems]
-    report, result = _run_harness(sandbox, {"draw": configs}, wall, len(configs))
-    if report is not None and "drawn" in report:
-        return [(entry, result) for entry in report["drawn"]]
+    """One run draws for all `problems` it has time for, the next for the rest; when it gives
+    no report (a reference that hangs or kills it), each is drawn alone so the others keep
+    their inputs."""
+    wall = _run_wall([wall for _, wall in problems])
+    configs = [config | {"wall_seconds": wall} for config, wall in problems]
+    report, result = _run_harness(
+        sandbox, {"draw": configs, "wall_seconds": wall}, wall, len(configs)
+    )
+    if isinstance(report, dict) and "drawn" in report:
+        drawn = [(entry, result) for entry in report["drawn"]]
+        if report.get("out_of_time"):
+            return drawn + _draw_together(sandbox, problems[len(drawn) :])
+        return drawn
     if len(problems) == 1:
         return [(report, result)]
     return [outcome for problem in problems for outcome in _draw_together(sandbox, [problem])]
+
+
+def _run_wall(walls: list[float]) -> float:
+    """A run's wall limit: `BATCH_WALLS` times its slowest member's when it has several (the
+    harness starts none that might not end within it), else that one's own."""
+    return min((BATCH_WALLS if len(walls) > 1 else 1) * max(walls), 3600)
 
 
 def _evidence(tests: list[dict[str, Any]]) -> list[Evidence]:
@@ -276,7 +291,7 @@ def verify_many(
                 except Exception as error:  # the sandbox broke: no verdict on the candidate
                     done(position, _no_verdict(f"the sandbox failed drawing inputs: {error}"))
                     continue
-                if report is None or "drawn" not in report:
+                if not isinstance(report, dict) or "drawn" not in report:
                     done(position, _draw_failed(report, result))
                     continue
                 drawn = report["drawn"]
@@ -298,24 +313,29 @@ def verify_many(
 def _judge_together(
     sandbox: Sandbox, batch: list[tuple[int, dict[str, Any], float]]
 ) -> list[tuple[int, Verdict]]:
-    """One run judges the whole batch; those it could not judge (the run died, or a candidate
-    left something the judge could not clear) each get a run of their own."""
-    wall = min(sum(wall for *_, wall in batch), 3600)
-    config = {"candidates": [candidate for _, candidate, _ in batch]}
+    """One run judges the batch. Those it could not judge get a run of their own: after a
+    rejected report (which cannot say whose process wrote in it), a run that died, or a
+    candidate the judge could not clear up after; those it had no time left for share another.
+    A candidate whose report is rejected when it runs alone fails."""
+    wall = _run_wall([wall for *_, wall in batch])
+    config = {"candidates": [candidate for _, candidate, _ in batch], "wall_seconds": wall}
     report, result = _run_harness(sandbox, config, wall, len(batch))
-    judged = report.get("judged", []) if report is not None else []
-    if len(batch) == 1 and not judged:
+    if len(batch) == 1 and not (isinstance(report, dict) and report.get("judged")):
         silent = report is None and not (result.timed_out or result.oom_killed)
         if silent and not sandbox_works(sandbox):  # the sandbox died, not (only) the candidate
             ended = f"ended with exit code {result.exit_code} ({_last_line(result.stderr)})"
             reason = f"the sandbox broke: the run {ended} and a run judging nothing fails too"
             return [(batch[0][0], _no_verdict(reason, result))]
         return [(batch[0][0], _verdict(report, result))]
+    judged = report.get("judged", []) if isinstance(report, dict) else []
     verdicts = [
         (position, _verdict(entry, result))
         for (position, _, _), entry in zip(batch, judged, strict=False)
     ]
-    for item in batch[len(judged) :]:
+    rest = batch[len(judged) :]
+    if rest and isinstance(report, dict) and report.get("out_of_time"):
+        return verdicts + _judge_together(sandbox, rest)
+    for item in rest:
         verdicts += _judge_together(sandbox, [item])
     return verdicts
 
@@ -327,7 +347,7 @@ def sandbox_works(sandbox: Sandbox) -> bool:
         report, _ = _run_harness(sandbox, {"draw": []}, 30, 1)
     except Exception:  # a sandbox that raises does not work
         return False
-    return report is not None and report.get("drawn") == []
+    return isinstance(report, dict) and report.get("drawn") == []
 
 
 def _no_verdict(reason: str, result: ExecResult | None = None) -> Verdict:
@@ -346,9 +366,11 @@ def _last_line(text: str) -> str:
     return lines[-1].strip()[:200] if lines else "no detail"
 
 
-def _draw_failed(report: dict[str, Any] | None, result: ExecResult) -> Verdict:
+def _draw_failed(report: Report, result: ExecResult) -> Verdict:
     """No candidate ran in a draw: whatever stopped it, there is no verdict on the candidate."""
-    if report is not None and report.get("harness_error"):
+    if isinstance(report, Rejected):
+        reason = f"the run drawing the problem's inputs gave a rejected report ({report.reason})"
+    elif isinstance(report, dict) and report.get("harness_error"):
         reason = f"drawing the problem's inputs failed: {_last_line(report['harness_error'])}"
     else:
         ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
@@ -357,9 +379,21 @@ def _draw_failed(report: dict[str, Any] | None, result: ExecResult) -> Verdict:
     return _no_verdict(reason, result)
 
 
-def _verdict(report: dict[str, Any] | None, result: ExecResult) -> Verdict:
-    """A candidate's verdict from its share of a harness report (None when there was none)."""
-    if report is None:
+def _verdict(report: Report, result: ExecResult) -> Verdict:
+    """A candidate's verdict from its share of a harness report (None when there was none;
+    Rejected when a run with nothing else in it reported what the judge did not write)."""
+    if isinstance(report, Rejected):
+        status = "fail"
+        evidence = [
+            Evidence(
+                check="harness",
+                outcome="tampering",
+                reason=f"the run gave a report the judge did not write ({report.reason}): "
+                "something the candidate started wrote in it; nothing counts as passed",
+                details={"detail": report.reason, "backend": result.backend},
+            )
+        ]
+    elif report is None:
         # No framed report, in a sandbox that works: the run was killed, or the candidate took
         # the judge down with it.
         ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
@@ -384,7 +418,8 @@ def _verdict(report: dict[str, Any] | None, result: ExecResult) -> Verdict:
         ]
     else:
         status, evidence = _status(report["tests"]), _evidence(report["tests"])
-    seconds = report.get("seconds", result.wall_seconds) if report else result.wall_seconds
+    seconds = report.get("seconds", result.wall_seconds) if isinstance(report, dict) else None
+    seconds = result.wall_seconds if seconds is None else seconds
     return Verdict(
         status=status, verifier=NAME, version=VERSION, evidence=evidence, seconds=seconds
     )
