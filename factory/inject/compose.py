@@ -3,7 +3,8 @@
 Math: the steps before, the wrong step and the steps that follow from it, a check line built
 from the verifier's evidence, then the corrected step and the rest of the verified solution.
 Code: the buggy program, the failing test as the sandbox reported it (quoted verbatim), a
-diagnosis naming the operator and line, and the verified program.
+diagnosis saying what came back, what should have and the line responsible, and the verified
+program.
 """
 
 from __future__ import annotations
@@ -16,13 +17,6 @@ from verifiers.verdict import Evidence, Verdict
 
 _WHOLE = re.compile(r"^-?\d+(?:\.0*)?$")
 _FRAME = 'File "solution.py"'
-_BUGS = {
-    "off-by-one": "a constant that is off by one",
-    "flipped-comparison": "a flipped comparison",
-    "wrong-operator": "the wrong arithmetic operator",
-    "wrong-boundary": "a slice boundary that stops one short",
-    "wrong-return": "a return that gives back None",
-}
 _FENCE = re.compile(r"^```python\n(.*?)^```[ \t]*$", re.M | re.S)
 
 
@@ -113,12 +107,51 @@ def test_report(evidence: Evidence) -> str:
     return "\n".join(lines)
 
 
-def diagnosis(mutant: Mutant) -> str:
-    bug = _BUGS.get(mutant.operator, mutant.description)
+def _inline(value: str) -> str:
+    """A value as inline code: itself when it is one short line, else its escaped form."""
+    value = value.rstrip("\n")
+    shown = value if "\n" not in value and "`" not in value else repr(value)
+    return f"`{shown[:157]}...`" if len(shown) > 160 else f"`{shown}`"
+
+
+def _what_happened(evidence: Evidence, entry_point: str) -> str:
+    """What the failing test did and what came back, against what should have."""
+    details = evidence.details
+    error = details.get("traceback", "").strip().splitlines()[-1:] or [""]
+    if evidence.check == "stdio":
+        given = f"On the input {_inline(details.get('input', ''))} the program"
+        if error[0]:
+            return f"{given} crashed with {_inline(error[0])}."
+        return (
+            f"{given} printed {_inline(details.get('actual', ''))}, but the expected output "
+            f"is {_inline(details.get('expected', ''))}."
+        )
+    if "input" not in details:
+        return "The test above fails."
+    call = f"`{entry_point}({details['input']})`"
+    if error[0]:
+        return f"{call} raised {_inline(error[0])}."
+    if "expected" in details:
+        return (
+            f"{call} returned {_inline(details.get('actual', ''))}, but it should return "
+            f"{_inline(details['expected'])}."
+        )
+    return f"{call} returned {_inline(details.get('actual', ''))}, which the test rejects."
+
+
+def diagnosis(mutant: Mutant, evidence: Evidence, entry_point: str) -> str:
+    """What the test called, what came back and what should have, and the line responsible,
+    in the voice of the programmer who finds it (no operator names)."""
+    happened = _what_happened(evidence, entry_point)
+    if not mutant.after:
+        return (
+            f"{happened} The cause: {mutant.description}; `{mutant.before.splitlines()[0]}` "
+            f"must come back before line {mutant.line}."
+        )
     line = mutant.source.splitlines()[mutant.line - 1].strip()
     return (
-        f"Diagnosis: line {mutant.line}, `{line}`, has {bug} ({mutant.operator}): "
-        f"`{mutant.after}` should be `{mutant.before}`."
+        f"{happened} The cause is line {mutant.line}, `{line}`: {mutant.description}, "
+        f"so `{mutant.after}` should be `{mutant.before}`."
     )
 
 
@@ -126,11 +159,10 @@ def _block(program: str) -> str:
     return f"```python\n{program.rstrip()}\n```"
 
 
-def code_check(evidence: Evidence, mutant: Mutant) -> str:
+def code_check(evidence: Evidence, mutant: Mutant, entry_point: str) -> str:
     """What exposes the bug: the failing test as reported, then the diagnosis."""
-    return (
-        f"Running the tests, one fails:\n\n```\n{test_report(evidence)}\n```\n\n{diagnosis(mutant)}"
-    )
+    report, why = test_report(evidence), diagnosis(mutant, evidence, entry_point)
+    return f"Running the tests, one fails:\n\n```\n{report}\n```\n\n{why}"
 
 
 def compose_code(buggy: str, fixed: str, check: str) -> str:

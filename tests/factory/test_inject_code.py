@@ -18,11 +18,14 @@ from verifiers.code.verify import verify_code
 
 # A replay transcript per operator whose entry point that operator can break.
 TRACES = {
-    "off-by-one": ("code/two-sum-sorted", 0),
-    "flipped-comparison": ("code/two-sum-sorted", 0),
-    "wrong-operator": ("code/gcd-of-list", 2),
+    "off-by-one": ("code/edit-distance", 2),
+    "flipped-comparison": ("code/two-sum-sorted", 2),
     "wrong-boundary": ("code/top-words", 0),
-    "wrong-return": ("code/reverse-words", 0),
+    "missed-edge-case": ("code/valid-ipv4", 0),
+    "wrong-initial-value": ("code/parse-csv-line", 1),
+    "integer-division": ("code/evaluate-expression", 1),
+    "wrong-variable": ("code/two-sum-sorted", 0),
+    "wrong-operator": ("code/two-sum-sorted", 0),
 }
 EXAMPLES = 20  # generated inputs per property test: enough here, and quick
 
@@ -53,12 +56,15 @@ def test_every_operator_fails_a_test_and_its_fix_passes(
     )
     buggy, fixed = correction.wrong, correction.corrected
     assert fixed == traced.candidate
-    changed = [
-        n
-        for n, (a, b) in enumerate(zip(buggy.splitlines(), fixed.splitlines(), strict=True), 1)
-        if a != b
-    ]
-    assert changed == [correction.position]  # one line differs, the layout is kept
+    if correction.operator == "missed-edge-case":  # the guard's lines are left out
+        assert len(buggy.splitlines()) < len(fixed.splitlines())
+    else:
+        changed = [
+            n
+            for n, (a, b) in enumerate(zip(buggy.splitlines(), fixed.splitlines(), strict=True), 1)
+            if a != b
+        ]
+        assert changed == [correction.position]  # one line differs, the layout is kept
     assert correction.mistake_verdict.status == "fail"
     evidence = correction.refutation
     assert evidence.outcome in ("failed", "error")
@@ -66,8 +72,11 @@ def test_every_operator_fails_a_test_and_its_fix_passes(
     for key in ("source", "input", "expected", "actual"):
         if key in evidence.details:
             assert f"{key}: {evidence.details[key]}\n" in correction.text
-    assert f"Diagnosis: line {correction.position}, " in correction.check
-    assert f"({operator})" in correction.check
+    assert f"line {correction.position}" in correction.check
+    assert operator not in correction.check  # said in words, not by the operator's id
+    if "input" in evidence.details and "expected" in evidence.details:
+        assert f"returned `{evidence.details['actual']}`" in correction.check
+        assert f"should return `{evidence.details['expected']}`" in correction.check
     # Re-verify from the example text alone: the buggy block fails, the last block passes.
     assert correction.text.startswith(f"```python\n{buggy.rstrip()}\n```")
     assert not verify_code(problem, buggy, bwrap_sandbox, examples=EXAMPLES).passed
@@ -80,14 +89,25 @@ def test_every_operator_fails_a_test_and_its_fix_passes(
 
 def test_mutants_keep_the_program_text_apart_from_the_rewritten_code() -> None:
     program = (
-        "def f(a, b, c):\n    # why: keep me\n    x = c - a * b\n    return sorted([a, b])[:2], x\n"
+        "def f(a, b, c, k):\n    # why: keep me\n    x = b * (c // a)\n"
+        "    return sorted([a, b])[:k], x\n"
     )
     found = {(m.operator, m.before, m.after): m.source for m in mutants(program, "f")}
-    # Mult -> Add under a subtraction needs brackets to mean what the tree means.
-    swapped = found[("wrong-operator", "a * b", "(a + b)")]
-    assert swapped == program.replace("c - a * b", "c - (a + b)")
-    shortened = found[("wrong-boundary", "sorted([a, b])[:2]", "sorted([a, b])[:2 - 1]")]
+    divided = found[("integer-division", "c // a", "c / a")]
+    assert divided == program.replace("c // a", "c / a")
+    assert ("wrong-variable", "b", "a") in found  # `i` for `j`, `a` for `b`, ...
+    shortened = found[("wrong-boundary", "sorted([a, b])[:k]", "sorted([a, b])[:k - 1]")]
     assert "# why: keep me" in shortened
+
+
+def test_no_mutant_returns_none_replaces_a_body_or_relates_a_thing_to_itself() -> None:
+    program = "def f(lo, hi):\n    while lo < hi:\n        lo += 1\n    return max(lo, hi)\n"
+    found = list(mutants(program, "f"))
+    assert found
+    for mutant in found:
+        assert "None" not in mutant.source
+        assert "hi < hi" not in mutant.source and "lo < lo" not in mutant.source
+        assert len(mutant.source.splitlines()) == len(program.splitlines())
 
 
 def test_a_program_that_fails_its_tests_gets_no_injection(bwrap_sandbox: Sandbox) -> None:
