@@ -1,7 +1,8 @@
 """The text of a corrected-mistake example: the mistake, what exposes it, and the fix.
 
 Math: the steps before, the wrong step and the steps that follow from it, a check line built
-from the verifier's evidence, then the corrected step and the rest of the verified solution.
+from the verifier's evidence, then the corrected step and the rest of the verified solution;
+the rejected side of its pair is the wrong branch carried on to its own final answer.
 Code: the buggy program, the failing test as the sandbox reported it (quoted verbatim), a
 diagnosis saying what came back, what should have and the line responsible, and the verified
 program.
@@ -21,13 +22,31 @@ _FENCE = re.compile(r"^```python\n(.*?)^```[ \t]*$", re.M | re.S)
 
 
 @dataclass(frozen=True)
+class Branch:
+    """The wrong branch of a math solution after its wrong step.
+
+    `split` is where the rest of the wrong step begins (after the math of the wrong relation);
+    `following` are the later steps that carry the wrong value into the example (a few);
+    `later` maps a later step (1-based) to its text on the wrong branch (None: left out, a
+    check of the solution's own that would have caught the mistake); `continued` says whether
+    the wrong value could be carried to the final answer."""
+
+    wrong_step: str
+    split: int
+    following: list[str]
+    later: dict[int, str | None]
+    continued: bool
+
+
+@dataclass(frozen=True)
 class MathParts:
     """The texts one math injection is made of and judged by."""
 
     text: str  # the example: mistake, check, fix
     without_mistake: str  # the example with the mistake step taken out, for re-verification
-    mistake: str  # the steps before and the wrong step: the verifier must refute its last step
-    rejected: str  # the trace with the mistake left in and never corrected
+    wrong_branch: str  # the steps before, the wrong step and its branch: only it may be refuted
+    probe: str  # `wrong_branch` with the rest of the wrong step as a step of its own
+    rejected: str | None  # the wrong branch carried to its own final answer, when it could be
 
 
 def _shown(value: str) -> str:
@@ -62,24 +81,44 @@ def check_line(
     return f"Check: ${lhs} = {stated}$, not ${wrong}$ ({note}). Correcting that step:"
 
 
+def _rebuilt(
+    solution: str, spans: list[tuple[int, int]], step: int, wrong: str, later: dict[int, str | None]
+) -> str:
+    """`solution` with step `step` (1-based) replaced by `wrong` and later steps by `later`
+    (None leaves a step out), the text between steps kept."""
+    out = solution[: spans[step - 1][0]] + wrong
+    cursor = spans[step - 1][1]
+    for index in range(step + 1, len(spans) + 1):
+        start, end = spans[index - 1]
+        new = later.get(index, solution[start:end])
+        if new is not None:
+            out += solution[cursor:start] + new
+        cursor = end
+    return out + solution[cursor:]
+
+
 def compose_math(
-    solution: str,
-    spans: list[tuple[int, int]],
-    step: int,
-    wrong_step: str,
-    following: list[str],
-    check: str,
+    solution: str, spans: list[tuple[int, int]], step: int, branch: Branch, check: str
 ) -> MathParts:
     """Put the wrong branch and the check before step `step` (1-based) of `solution`."""
     start = spans[step - 1][0]
-    branch_end = spans[step - 1 + len(following)][1]
     before, after = solution[:start], solution[start:]
-    carried = "".join(f"{line}\n" for line in following)
+    wrong = branch.wrong_step
+    rest = wrong[branch.split :].strip()
+    split = f"{wrong[: branch.split]}\n\n{rest}" if rest else wrong
+    carried = "".join(f"{line}\n" for line in branch.following)
+    if branch.continued:
+        wrong_branch = _rebuilt(solution, spans, step, wrong, branch.later)
+        probe = _rebuilt(solution, spans, step, split, branch.later)
+    else:
+        wrong_branch = before + "\n".join([wrong, *branch.following])
+        probe = before + "\n".join([split, *branch.following])
     return MathParts(
-        text=f"{before}{wrong_step}\n{carried}{check}\n{after}",
+        text=f"{before}{wrong}\n{carried}{check}\n{after}",
         without_mistake=f"{before}{carried}{check}\n{after}",
-        mistake=f"{before}{wrong_step}",
-        rejected=before + "\n".join([wrong_step, *following]) + solution[branch_end:],
+        wrong_branch=wrong_branch,
+        probe=probe,
+        rejected=wrong_branch if branch.continued else None,
     )
 
 

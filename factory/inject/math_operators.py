@@ -2,9 +2,11 @@
 
 The written calculation `lhs` stays as the solution has it; what goes wrong is the result, the
 way a person gets it wrong: a slipped digit, a lost sign, a forgotten term, a factor applied to
-one term of a bracket, the wrong operation, a misread number. An operator either writes the
-wrong result directly or names the mistaken calculation whose value (computed in a math worker)
-is the wrong result. Each candidate carries a note in words, which the check line quotes.
+one term of a bracket, the wrong operation. (A misread number is not among them: the written
+calculation would still show the number read right, so the step contradicts itself.) An
+operator either writes the wrong result directly or names the mistaken calculation whose value
+(computed in a math worker) is the wrong result. Each candidate carries a note in words, which
+the check line quotes.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from dataclasses import dataclass
 
 from factory.inject.math_text import binary_sign, groups, multiplied, numbers, terms
 
-_LOOK_ALIKE = {"0": "8", "1": "7", "2": "5", "3": "8", "4": "9", "5": "6", "6": "5", "7": "1"}
-_LOOK_ALIKE |= {"8": "3", "9": "4"}
 _SWAPS = (  # (written, computed instead, note)
     ("\\cdot", "+", "I added instead of multiplying"),
     ("\\times", "+", "I added instead of multiplying"),
@@ -168,30 +168,10 @@ def wrong_operation(lhs: str, result: str) -> list[Slip]:
     return slips
 
 
-def _misread(number: str) -> str:
-    digits = number.replace(".", "")
-    if len(digits) >= 2 and number[-1] != number[-2] and number[-2] != ".":
-        return number[:-2] + number[-1] + number[-2]
-    return number[:-1] + _LOOK_ALIKE[number[-1]]
-
-
-def misread_number(lhs: str, result: str) -> list[Slip]:
-    """The calculation done with one of its numbers misread (19 as 91, 6 as 5)."""
-    slips = []
-    for start, end in numbers(lhs):
-        number = lhs[start:end]
-        misread = _misread(number)
-        compute = _replace(lhs, start, end, misread)
-        note = f"I read {number} as {misread}"
-        slips.append(Slip("misread-number", note, compute=compute))
-    return slips
-
-
 OPERATORS: dict[str, Callable[[str, str], list[Slip]]] = {
     "arithmetic-slip": arithmetic_slip,
     "sign-error": sign_error,
     "dropped-term": dropped_term,
     "wrong-distribution": wrong_distribution,
     "wrong-operation": wrong_operation,
-    "misread-number": misread_number,
 }

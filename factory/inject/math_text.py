@@ -107,6 +107,15 @@ def chains(step: str) -> list[Chain]:
     return found
 
 
+def segment_end(step: str, position: int) -> int:
+    """Where the math segment of `step` holding `position` ends, its closing delimiter included
+    (`position` itself when it lies in no segment)."""
+    for match in _SEGMENT.finditer(step):
+        if match.start() <= position < match.end():
+            return match.end()
+    return position
+
+
 def calculus(text: str) -> bool:
     """Whether `text` has a limit, integral, sum, product or derivative."""
     return bool(_CALCULUS.search(text))

@@ -56,8 +56,13 @@ class Correction(BaseModel):
     check: str  # the text in `text` that exposes the mistake (check line, test output, diagnosis)
     refutation: Evidence  # the verifier's evidence against the mistake
     text: str  # the whole example
-    rejected: str  # the same trace with the mistake left in and never corrected
-    mistake_verdict: Verdict  # also the rejected side's: its mistake is what this judged
+    # The negative of the example's preference pair: the wrong branch carried on to its own
+    # final answer, proven different from the gold one (code: the buggy program); None when
+    # there is none (the wrong value never reaches the answer), and then there is no pair.
+    rejected: str | None
+    mistake_verdict: (
+        Verdict  # the verdict on the wrong branch (the rejected side when there is one)
+    )
     verdict: Verdict
 
 

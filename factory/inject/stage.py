@@ -10,6 +10,7 @@ from typing import Any
 
 from factory.inject.code_inject import inject_code
 from factory.inject.controls import allowed, select
+from factory.inject.dedup import distinct
 from factory.inject.math_inject import inject_math
 from factory.inject.model import Correction, InjectConfig, Source
 from factory.inject.output import Injected, exported
@@ -84,8 +85,8 @@ def inject(
                         code, sandbox, settings.per_trace, workers=workers, examples=examples
                     )
                 )
-            kept = len(select(made, len(verified), settings.share, settings.per_trace))
-    return select(made, len(verified), settings.share, settings.per_trace)
+            kept = len(select(distinct(made), len(verified), settings.share, settings.per_trace))
+    return select(distinct(made), len(verified), settings.share, settings.per_trace)
 
 
 def inject_records(

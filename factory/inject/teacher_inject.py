@@ -100,7 +100,6 @@ async def teacher_corrections(
             f"{solution[:start]}{wrong}",
             f"{solution[:start]}{after}\n",
             f"{solution[:start]}{wrong}\n{after}\n",
-            f"{solution[:start]}{wrong}{solution[end:]}",
         )
         composed.append(parts)
         jobs.extend((source.problem.answer, text) for text in parts[:2])
@@ -128,7 +127,7 @@ async def teacher_corrections(
                 check=after,
                 refutation=refutation,
                 text=parts[2],
-                rejected=parts[3],
+                rejected=None,  # the reply carries the mistake only a step or two: no negative
                 mistake_verdict=mistake,
                 verdict=without,
             )

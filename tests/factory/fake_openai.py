@@ -94,9 +94,11 @@ class FakeOpenAI:
                 with server._lock:  # answered from here on: the client may send its next request
                     server.in_flight -= 1
                 body = reply.body
-                data = body if isinstance(body, bytes) else (
-                    body if isinstance(body, str) else json.dumps(body)
-                ).encode()
+                data = (
+                    body
+                    if isinstance(body, bytes)
+                    else (body if isinstance(body, str) else json.dumps(body)).encode()
+                )
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")

@@ -69,9 +69,21 @@ def assert_proven(pool: WorkerPool, correction: Correction, problem: MathProblem
     assert correction.refutation.outcome == "refuted"
     assert correction.check in correction.text
     assert correction.text.rindex(correction.corrected) > correction.text.index(correction.wrong)
+    if correction.rejected is not None:  # the negative: the wrong branch to a wrong answer
+        assert_wrong_branch(pool, correction, problem)
+
+
+def assert_wrong_branch(pool: WorkerPool, correction: Correction, problem: MathProblem) -> None:
+    """The rejected side carries the mistake to its own final answer, proven different from the
+    gold one, and no step of it but the wrong one is refuted (the branch is coherent)."""
+    assert correction.rejected is not None
     left_wrong = verdict_of(pool, problem, correction.rejected)
-    assert not left_wrong.passed
+    refuted = [e.index for e in left_wrong.evidence if e.outcome == "refuted"]
+    assert refuted == [correction.position]
+    [answer] = [e for e in left_wrong.evidence if e.check == "answer"]
+    assert answer.outcome == "different"
     assert correction.check not in correction.rejected
+    assert split_steps(correction.rejected)[correction.position - 1] == correction.wrong
 
 
 @pytest.mark.parametrize("operator", list(OPERATORS))
@@ -128,7 +140,9 @@ def test_per_trace_caps_the_corrections_and_spreads_operators(pool: WorkerPool) 
     sources = [source("math/arithmetic-03", 0)]
     corrections = inject_math(sources, pool, per_trace=3)
     assert len(corrections) == 3
-    assert len({c.operator for c in corrections}) == 3
+    # 4 * 12 + 9 * 7 = 48 + 63 = 111, 150 - 111 = 39: a slip and a wrong operation are the
+    # plausible mistakes here (a negative change, a dropped term of two are not).
+    assert {c.operator for c in corrections} == {"arithmetic-slip", "wrong-operation"}
 
 
 def make(trace_id: str, number: int) -> Correction:

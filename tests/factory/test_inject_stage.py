@@ -18,7 +18,7 @@ from factory.inject.stage import spread
 from sandbox import Sandbox
 from tests.factory.transcripts import bundled, write_problems
 
-PROBLEMS = ("math/arithmetic-03", "math/sequences-01", "code/reverse-words", "code/two-sum-sorted")
+PROBLEMS = ("math/arithmetic-03", "math/sequences-01", "code/top-words", "code/two-sum-sorted")
 
 
 def run(tmp_path: Path, inject: dict[str, Any]) -> Path:
@@ -66,8 +66,9 @@ def test_factory_run_writes_proven_corrections_and_inject_redoes_them(
     assert {row["domain"] for row in corrections} == {"math", "code"}
     assert len({row["operator"] for row in corrections}) >= 4
     pairs = lines(out / "correction_preferences.jsonl")
-    assert len(pairs) == len(corrections)
-    for pair, row in zip(pairs, corrections, strict=True):
+    negatives = [row for row in corrections if row["rejected"] is not None]
+    assert pairs and len(pairs) == len(negatives)  # a pair only where the wrong answer is proven
+    for pair, row in zip(pairs, negatives, strict=True):
         assert pair["chosen"][0]["content"] == row["messages"][-1]["content"]
         assert pair["rejected"][0]["content"] == row["rejected"]
         assert pair["reason"] == f"corrected_mistake:{row['operator']}"
@@ -79,8 +80,8 @@ def test_factory_run_writes_proven_corrections_and_inject_redoes_them(
         app, ["inject", str(run_dir), "--per-trace", "1", "--share", "0.2", "--backend", "bwrap"]
     )
     assert again.exit_code == 0, again.output
-    assert len(lines(out / "corrections.jsonl")) == 1  # 1 of 4 + 1 is 20%
-    assert len(lines(out / "correction_preferences.jsonl")) == 1
+    [row] = lines(out / "corrections.jsonl")  # 1 of 4 + 1 is 20%
+    assert len(lines(out / "correction_preferences.jsonl")) == (row["rejected"] is not None)
     assert "4 verified traces: 1 corrections" in again.output
 
 
