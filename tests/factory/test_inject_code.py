@@ -84,6 +84,7 @@ def test_every_operator_fails_a_test_and_its_fix_passes(
     assert final is not None and final.strip() == fixed.strip()
     assert verify_code(problem, final, bwrap_sandbox, examples=EXAMPLES).passed
     assert correction.verdict.passed
+    assert correction.rejected is not None
     assert correction.rejected.strip() == f"```python\n{buggy.rstrip()}\n```"
 
 
