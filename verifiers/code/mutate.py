@@ -135,6 +135,10 @@ def _renamer(name: str) -> Rewrite:
     return rename
 
 
+def _descending(step: ast.expr) -> bool:
+    return isinstance(step, ast.UnaryOp) and isinstance(step.op, ast.USub)
+
+
 def _is_range(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Call)
@@ -186,12 +190,14 @@ def _accumulators(function: ast.AST) -> set[str]:
     return names
 
 
-def _bound_names(function: ast.AST) -> set[str]:
-    names = {a.arg for a in ast.walk(function) if isinstance(a, ast.arg)}
-    names.update(
-        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    )
-    return names
+def _bound_since(function: ast.AST) -> dict[str, int]:
+    """The line from which each name of `function` holds a value (its parameters: from the
+    start), so a swapped-in variable is one that already exists where it is read."""
+    lines: dict[str, int] = {a.arg: 0 for a in ast.walk(function) if isinstance(a, ast.arg)}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            lines[node.id] = min(lines.get(node.id, node.lineno), node.lineno)
+    return lines
 
 
 def _guard(statement: ast.stmt) -> bool:
@@ -212,7 +218,7 @@ def _sites(scope: ast.AST) -> Iterator[tuple[str, ast.AST, str, Rewrite | None]]
         key=lambda node: (node.lineno, node.col_offset),
     )
     accumulators = _accumulators(scope)
-    bound = _bound_names(scope)
+    bound = _bound_since(scope)
     body = getattr(scope, "body", [])
     guards = {id(s) for s in body[:-1] if _guard(s)}
     for node in nodes:
@@ -221,7 +227,10 @@ def _sites(scope: ast.AST) -> Iterator[tuple[str, ast.AST, str, Rewrite | None]]
         if _is_range(node):
             assert isinstance(node, ast.Call)
             stop = node.args[1 if len(node.args) >= 2 else 0]
-            yield "off-by-one", node, f"the loop bound stops {_shifted(stop)[1]}", _range_stop
+            where = _shifted(stop)[1]
+            if len(node.args) == 3 and _descending(node.args[2]):  # counting down: the other way
+                where = "one too short" if where == "one too far" else "one too far"
+            yield "off-by-one", node, f"the loop bound stops {where}", _range_stop
             first = node.args[0]
             if len(node.args) >= 2 and isinstance(first, ast.Constant) and first.value in (0, 1):
                 why = (
@@ -271,7 +280,7 @@ def _sites(scope: ast.AST) -> Iterator[tuple[str, ast.AST, str, Rewrite | None]]
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             for one, other in _PARTNERS:
                 for name, partner in ((one, other), (other, one)):
-                    if node.id == name and partner in bound:
+                    if node.id == name and bound.get(partner, node.lineno) < node.lineno:
                         why = f"it uses `{partner}` where it means `{name}`"
                         yield "wrong-variable", node, why, _renamer(partner)
 
