@@ -14,7 +14,7 @@ from fractions import Fraction
 MAX_FACTOR = 3  # a wrong value further than this factor from the right one is not a slip
 NEAR_ZERO = 10  # when the right value is 0, a wrong value up to this size is still a slip
 _CHECK = re.compile(
-    r"\b(?:check\w*|verif\w*|confirm\w*|sanity|substitut\w*|plug\w*\s+(?:\w+\s+)?back)\b", re.I
+    r"\b(?:check\w*|verif\w*|confirm\w*|sanity|substitut\w*|plug\w*\b[^.]{0,40}?\bback)\b", re.I
 )
 _UNWRITTEN = (
     (re.compile(r"\\d?frac\s*\{[^{}]*\}\s*\{\s*[+-]?1\s*\}"), "a fraction over 1"),
