@@ -188,10 +188,16 @@ def pool() -> Iterator[WorkerPool]:
 
 
 def test_the_review_set_is_large_and_has_both_labels_of_each_kind() -> None:
-    kinds = [PLAUSIBILITY, CHECK_LINES, BRANCHES, BUGS, DUPLICATES]
-    assert sum(map(len, kinds)) >= 40
-    for kind in kinds:
-        assert {row[-1] for row in kind} == {True, False}
+    labels: list[list[bool]] = [
+        [row[-1] for row in PLAUSIBILITY],
+        [row[-1] for row in CHECK_LINES],
+        [row[-1] for row in BRANCHES],
+        [row[-1] for row in BUGS],
+        [row[-1] for row in DUPLICATES],
+    ]
+    assert sum(len(kind) for kind in labels) >= 40
+    for kind in labels:
+        assert set(kind) == {True, False}
 
 
 @pytest.mark.parametrize(("right", "wrong", "lhs", "good"), PLAUSIBILITY)
