@@ -24,6 +24,7 @@ from factory.inject.compose import last_program
 from factory.inject.dedup import distinct
 from factory.inject.math_inject import inject_math
 from factory.inject.model import Correction, InjectConfig, Source
+from factory.inject.real import Failure, real_code
 from factory.parse import parse_code
 from factory.teachers.replay import load_transcripts
 from problems import CodeProblem, MathProblem, Problem, bundled_paths, load_problems
@@ -33,14 +34,16 @@ from verifiers.math import TraceInput, WorkerPool, trace_pool, verify_traces
 from verifiers.math.steps import split_steps
 
 
-def sources(domain: str) -> list[Source]:
+def sources(domain: str, correct: bool = True) -> list[Source]:
     problems: dict[str, Problem] = {
         p.id: p for result in load_problems(bundled_paths()) for p in result.problems
     }
     found = []
     for transcript in load_transcripts():
         problem = problems.get(transcript.problem_id)
-        if transcript.label != "correct" or problem is None or problem.domain != domain:
+        if (transcript.label == "correct") != correct or problem is None:
+            continue
+        if problem.domain != domain:
             continue
         candidate = transcript.text if domain == "math" else parse_code(transcript.text).code
         if candidate is not None:
@@ -103,6 +106,22 @@ def code_verified(sandbox: Sandbox, traces: Sequence[Source]) -> list[Source]:
         jobs.append((source.problem, source.candidate))
     verdicts = verify_many(jobs, sandbox)
     return [s for s, v in zip(traces, verdicts, strict=True) if v.passed]
+
+
+def code_failures(sandbox: Sandbox) -> list[Failure]:
+    """The replay teacher's rejected programs that fail a test: real mistakes."""
+    found = []
+    traces = sources("code", correct=False)
+    jobs: list[tuple[CodeProblem, str]] = []
+    for source in traces:
+        assert isinstance(source.problem, CodeProblem)
+        jobs.append((source.problem, source.candidate))
+    for (problem, program), source, verdict in zip(
+        jobs, traces, verify_many(jobs, sandbox), strict=True
+    ):
+        if verdict.status == "fail":
+            found.append(Failure(source.trace_id, problem, program, verdict))
+    return found
 
 
 def code_reverifies(
@@ -187,6 +206,7 @@ def main() -> None:
         started = time.perf_counter()
         verified = code_verified(sandbox, code_sources)
         code_made = inject_code(verified, sandbox, args.per_trace)
+        code_made = real_code(code_failures(sandbox), verified, sandbox) + code_made
         seconds = time.perf_counter() - started
         problems = {s.problem.id: s.problem for s in verified if isinstance(s.problem, CodeProblem)}
         proofs = code_reverifies(sandbox, code_made, problems)

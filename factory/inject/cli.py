@@ -53,11 +53,12 @@ def inject(
         raise typer.Exit(1) from error
     with store:  # held to the end: no run may export into the same output meanwhile
         records = store.records_of("verified")
+        rejected = store.records_of("rejected")  # real mistakes to correct
         problems = store.problems()
         settings = InjectConfig(per_trace=per_trace, share=share)
         try:
             injected = inject_records(
-                records,
+                [*records, *rejected],
                 problems,
                 settings,
                 {"workers": workers},

@@ -153,7 +153,7 @@ def _inline(value: str) -> str:
     return f"`{shown[:157]}...`" if len(shown) > 160 else f"`{shown}`"
 
 
-def _what_happened(evidence: Evidence, entry_point: str) -> str:
+def what_happened(evidence: Evidence, entry_point: str) -> str:
     """What the failing test did and what came back, against what should have."""
     details = evidence.details
     error = details.get("traceback", "").strip().splitlines()[-1:] or [""]
@@ -181,7 +181,7 @@ def _what_happened(evidence: Evidence, entry_point: str) -> str:
 def diagnosis(mutant: Mutant, evidence: Evidence, entry_point: str) -> str:
     """What the test called, what came back and what should have, and the line responsible,
     in the voice of the programmer who finds it (no operator names)."""
-    happened = _what_happened(evidence, entry_point)
+    happened = what_happened(evidence, entry_point)
     if not mutant.after:
         return (
             f"{happened} The cause: {mutant.description}; `{mutant.before.splitlines()[0]}` "

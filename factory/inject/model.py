@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from problems import Problem
 from verifiers.verdict import Evidence, Verdict
 
-Origin = Literal["injected", "teacher"]
+Origin = Literal["injected", "teacher", "real"]
 
 
 class InjectConfig(BaseModel):
@@ -48,7 +48,8 @@ class Correction(BaseModel):
     domain: Literal["math", "code"]
     problem_id: str
     trace_id: str  # the verified trace the example was made from
-    origin: Origin  # a mutation operator made the mistake, or the teacher did
+    origin: Origin  # a mutation operator made the mistake, the teacher on request, or a real
+    # rejected trace of the run (`real`)
     operator: str  # e.g. "arithmetic-slip", "flipped-comparison"; "teacher" for teacher-made
     position: int  # 1-based: the step (as the verifier counts steps) or the program line
     wrong: str  # the wrong step, or the buggy program

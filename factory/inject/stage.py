@@ -1,5 +1,6 @@
-"""The inject stage: corrected-mistake examples from a run's verified records, within the
-per-trace cap and the share of the dataset the run's config allows."""
+"""The inject stage: corrected-mistake examples from a run's verified records (and real ones from
+its rejected programs), within the per-trace cap and the share of the dataset the run's config
+allows."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from factory.inject.dedup import distinct
 from factory.inject.math_inject import inject_math
 from factory.inject.model import Correction, InjectConfig, Source
 from factory.inject.output import Injected, exported
+from factory.inject.real import Failure, real_code
 from factory.parse import parse_code
 from factory.records import Record
-from problems import Problem
+from problems import CodeProblem, Problem
 from sandbox import get_sandbox
 from verifiers.math import trace_pool
 
@@ -34,6 +36,20 @@ def sources(
         candidate = text if problem.domain == "math" else parse_code(text).code
         if candidate is not None:
             found.append((Source(record.provenance[0].trace_id, problem, candidate), record))
+    return found
+
+
+def failures(records: Iterable[Record], problems: Mapping[str, Problem]) -> list[Failure]:
+    """Each rejected code record whose program failed a test: a real mistake to correct."""
+    found = []
+    for record in records:
+        problem = problems.get(record.problem_id)
+        if record.kind != "rejected" or not isinstance(problem, CodeProblem):
+            continue
+        program = parse_code(record.messages[-1].content).code
+        verdict = record.verdicts[-1] if record.verdicts else None
+        if program is not None and verdict is not None and record.provenance:
+            found.append(Failure(record.provenance[0].trace_id, problem, program, verdict))
     return found
 
 
@@ -56,11 +72,13 @@ def inject(
     settings: InjectConfig,
     math_options: Mapping[str, Any],
     code_options: Mapping[str, Any],
+    rejected: Sequence[Failure] = (),
 ) -> list[Correction]:
     """Corrections for the verified traces, kept within the per-trace cap and the share.
 
-    When the share allows fewer corrections than the traces could give, only as many traces
-    are injected as it takes (in `spread` order, more if some yield nothing)."""
+    Real mistakes (`rejected` programs a verified one fixes) come first; when the share allows
+    fewer corrections than the traces could give, only as many traces are injected as it takes
+    (in `spread` order, more if some yield nothing)."""
     budget = allowed(len(verified), settings.share, len(verified) * settings.per_trace)
     waiting = spread(verified)
     domains = {source.problem.domain for source in waiting}
@@ -71,6 +89,11 @@ def inject(
         pool = stack.enter_context(trace_pool(workers)) if "math" in domains else None
         backend = code_options.get("backend", "auto")
         sandbox = stack.enter_context(get_sandbox(backend)) if "code" in domains else None
+        if sandbox is not None and rejected:
+            code = [s for s in verified if s.problem.domain == "code"]
+            workers, examples = int(code_options.get("workers", 2)), code_options.get("examples")
+            made.extend(real_code(rejected, code, sandbox, workers, int(examples or 100)))
+            kept = len(select(distinct(made), len(verified), settings.share, settings.per_trace))
         while waiting and kept < budget:
             chunk, waiting = waiting[: budget - kept], waiting[budget - kept :]
             math = [s for s in chunk if s.problem.domain == "math"]
@@ -97,6 +120,14 @@ def inject_records(
     code_options: Mapping[str, Any],
 ) -> Injected:
     """The whole stage over a run's records: inject, select, and shape for export."""
-    verified = sources(records, {p.id: p for p in problems})
-    made = inject([source for source, _ in verified], settings, math_options, code_options)
+    records = list(records)
+    by_id = {p.id: p for p in problems}
+    verified = sources(records, by_id)
+    made = inject(
+        [source for source, _ in verified],
+        settings,
+        math_options,
+        code_options,
+        failures(records, by_id),
+    )
     return exported(made, {source.trace_id: record for source, record in verified})

@@ -8,6 +8,7 @@ import pytest
 from factory.inject.code_inject import CODE_OPERATORS, inject_code
 from factory.inject.compose import last_program
 from factory.inject.model import Source
+from factory.inject.real import Failure, real_code
 from factory.parse import parse_code
 from factory.teachers.replay import load_transcripts
 from problems import CodeProblem
@@ -120,3 +121,31 @@ def test_a_program_that_fails_its_tests_gets_no_injection(bwrap_sandbox: Sandbox
     )
     assert broken.candidate != traced.candidate
     assert inject_code([broken], bwrap_sandbox, per_trace=1, examples=EXAMPLES) == []
+
+
+def test_a_real_rejected_program_is_corrected_by_a_verified_one(bwrap_sandbox: Sandbox) -> None:
+    broken = next(
+        t
+        for t in load_transcripts()
+        if t.problem_id == "code/alnum-palindrome" and t.label == "broken-code"
+    )
+    program = parse_code(broken.text).code
+    assert program is not None
+    problem = bundled("code/alnum-palindrome")[0]
+    assert isinstance(problem, CodeProblem)
+    verdict = verify_code(problem, program, bwrap_sandbox, examples=EXAMPLES)
+    failure = Failure(f"code/alnum-palindrome#{broken.sample}", problem, program, verdict)
+    fixes = [source("code/alnum-palindrome", n) for n in range(3)]
+    [correction] = real_code([failure, failure], fixes, bwrap_sandbox, examples=EXAMPLES)
+    assert (correction.origin, correction.operator) == ("real", "real")
+    assert correction.wrong == program and correction.corrected in [f.candidate for f in fixes]
+    assert correction.rejected is not None and program.strip() in correction.rejected
+    line = program.splitlines()[correction.position - 1].strip()
+    assert f"line {correction.position}, `{line}`, should read `" in correction.check
+    assert "returned `" in correction.check
+    final = last_program(correction.text)
+    assert (
+        final is not None and verify_code(problem, final, bwrap_sandbox, examples=EXAMPLES).passed
+    )
+    far = Failure(failure.trace_id, problem, "def is_palindrome(text):\n    return 1\n", verdict)
+    assert real_code([far], fixes, bwrap_sandbox, examples=EXAMPLES) == []  # a rewrite, not a fix
