@@ -24,7 +24,7 @@ from factory.inject.compose import last_program
 from factory.inject.dedup import distinct
 from factory.inject.math_inject import inject_math
 from factory.inject.model import Correction, InjectConfig, Source
-from factory.inject.real import Failure, real_code
+from factory.inject.real import Failure, real_code, real_math
 from factory.parse import parse_code
 from factory.teachers.replay import load_transcripts
 from problems import CodeProblem, MathProblem, Problem, bundled_paths, load_problems
@@ -32,6 +32,7 @@ from sandbox import Sandbox, get_sandbox
 from verifiers.code.verify import verify_many
 from verifiers.math import TraceInput, WorkerPool, trace_pool, verify_traces
 from verifiers.math.steps import split_steps
+from verifiers.verdict import Verdict
 
 
 def sources(domain: str, correct: bool = True) -> list[Source]:
@@ -106,6 +107,12 @@ def code_verified(sandbox: Sandbox, traces: Sequence[Source]) -> list[Source]:
         jobs.append((source.problem, source.candidate))
     verdicts = verify_many(jobs, sandbox)
     return [s for s, v in zip(traces, verdicts, strict=True) if v.passed]
+
+
+def math_failures() -> list[Failure]:
+    """The replay teacher's wrong math solutions (real_math judges them itself)."""
+    verdict = Verdict(status="fail", verifier="replay-label", version="0", seconds=0)
+    return [Failure(s.trace_id, s.problem, s.candidate, verdict) for s in sources("math", False)]
 
 
 def code_failures(sandbox: Sandbox) -> list[Failure]:
@@ -193,7 +200,8 @@ def main() -> None:
     with trace_pool(2) as pool:
         started = time.perf_counter()
         verified = math_verified(pool, math_sources)
-        math_made = inject_math(verified, pool, args.per_trace)
+        math_made = real_math(math_failures(), verified, pool)
+        math_made += inject_math(verified, pool, args.per_trace)
         seconds = time.perf_counter() - started
         answers = {
             s.problem.id: s.problem.answer for s in verified if isinstance(s.problem, MathProblem)

@@ -49,7 +49,7 @@ class MathParts:
     rejected: str | None  # the wrong branch carried to its own final answer, when it could be
 
 
-def _shown(value: str) -> str:
+def shown(value: str) -> str:
     """A verifier value ("114.000000000") as a person writes it ("114")."""
     return value.rstrip("0").rstrip(".") if "." in value else value
 
@@ -70,14 +70,14 @@ def check_line(
     point = evidence.details.get("point")
     if point:
         where = ", ".join(part.replace("=", " as ") for part in point.split(", "))
-        left, value = _shown(evidence.details["left"]), _shown(evidence.details["right"])
+        left, value = shown(evidence.details["left"]), shown(evidence.details["right"])
         where, left, value = at or (where, left, value)
         return (
             f"Check: taking {where}, ${lhs}$ is {left} but ${wrong}$ is {value}, so "
             f"${lhs} = {right}$, not ${wrong}$ ({note}). Correcting that step:"
         )
     computed = evidence.details.get("left", "")
-    stated = _shown(computed) if _WHOLE.match(computed) else right
+    stated = shown(computed) if _WHOLE.match(computed) else right
     return f"Check: ${lhs} = {stated}$, not ${wrong}$ ({note}). Correcting that step:"
 
 

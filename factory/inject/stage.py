@@ -15,7 +15,7 @@ from factory.inject.dedup import distinct
 from factory.inject.math_inject import inject_math
 from factory.inject.model import Correction, InjectConfig, Source
 from factory.inject.output import Injected, exported
-from factory.inject.real import Failure, real_code
+from factory.inject.real import Failure, real_code, real_math
 from factory.parse import parse_code
 from factory.records import Record
 from problems import CodeProblem, Problem
@@ -40,13 +40,14 @@ def sources(
 
 
 def failures(records: Iterable[Record], problems: Mapping[str, Problem]) -> list[Failure]:
-    """Each rejected code record whose program failed a test: a real mistake to correct."""
+    """Each rejected record with a solution or a program: a real mistake to correct."""
     found = []
     for record in records:
         problem = problems.get(record.problem_id)
-        if record.kind != "rejected" or not isinstance(problem, CodeProblem):
+        if record.kind != "rejected" or problem is None:
             continue
-        program = parse_code(record.messages[-1].content).code
+        text = record.messages[-1].content
+        program = parse_code(text).code if isinstance(problem, CodeProblem) else text
         verdict = record.verdicts[-1] if record.verdicts else None
         if program is not None and verdict is not None and record.provenance:
             found.append(Failure(record.provenance[0].trace_id, problem, program, verdict))
@@ -89,11 +90,15 @@ def inject(
         pool = stack.enter_context(trace_pool(workers)) if "math" in domains else None
         backend = code_options.get("backend", "auto")
         sandbox = stack.enter_context(get_sandbox(backend)) if "code" in domains else None
+        if pool is not None and rejected:
+            made.extend(
+                real_math(rejected, [s for s in verified if s.problem.domain == "math"], pool)
+            )
         if sandbox is not None and rejected:
             code = [s for s in verified if s.problem.domain == "code"]
             workers, examples = int(code_options.get("workers", 2)), code_options.get("examples")
             made.extend(real_code(rejected, code, sandbox, workers, int(examples or 100)))
-            kept = len(select(distinct(made), len(verified), settings.share, settings.per_trace))
+        kept = len(select(distinct(made), len(verified), settings.share, settings.per_trace))
         while waiting and kept < budget:
             chunk, waiting = waiting[: budget - kept], waiting[budget - kept :]
             math = [s for s in chunk if s.problem.domain == "math"]

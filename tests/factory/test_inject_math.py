@@ -14,6 +14,7 @@ from factory.inject.controls import allowed, select
 from factory.inject.math_inject import inject_math
 from factory.inject.math_operators import OPERATORS
 from factory.inject.model import Correction, Source
+from factory.inject.real import Failure, real_math
 from factory.inject.teacher_inject import read_reply, teacher_corrections
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
@@ -23,6 +24,7 @@ from tests.factory.fake_openai import FakeOpenAI, Reply, completion
 from tests.factory.transcripts import bundled
 from verifiers.math import TraceInput, WorkerPool, trace_pool, verify_traces
 from verifiers.math.steps import split_steps
+from verifiers.verdict import Verdict
 
 # Replay transcripts with sums, products, brackets and negative numbers between them.
 TRACES = [
@@ -257,3 +259,22 @@ def test_teacher_replies_not_in_the_asked_form_are_dropped() -> None:
     assert read_reply(GOOD.replace("STEP: 2", "The second step"), steps=3) is None
     two_steps = GOOD.replace("MISTAKE: 2.", "MISTAKE: so $$x = 1$$ and 2.")
     assert read_reply(two_steps, steps=3) is None
+
+
+def test_a_real_rejected_solution_is_corrected_by_a_verified_one(pool: WorkerPool) -> None:
+    wrong = source("math/linear-equations-07", 2)  # 20 / 2 = 11, carried to a wrong answer
+    lucky = source("math/arithmetic-06", 0)  # 45 * 5 = 226, yet the right answer
+    verdict = Verdict(status="fail", verifier="label", version="0", seconds=0)
+    failures = [Failure(s.trace_id, s.problem, s.candidate, verdict) for s in (wrong, lucky)]
+    fixes = [source("math/linear-equations-07", 1), source("math/arithmetic-06", 1)]
+    made = {c.problem_id: c for c in real_math(failures, fixes, pool)}
+    for correction in made.values():
+        assert (correction.origin, correction.operator) == ("real", "real")
+        problem = bundled(correction.problem_id)[0]
+        assert isinstance(problem, MathProblem)
+        assert_proven(pool, correction, problem)
+    ages, printers = made["math/linear-equations-07"], made["math/arithmetic-06"]
+    assert "Check: $\\frac{20}{2} = 10$, not $11$. Correcting that step:" in ages.text
+    assert ages.rejected == wrong.candidate  # its own wrong answer: a real negative
+    assert "Check: $45 \\cdot 5 = 225$, not $226$." in printers.text
+    assert printers.rejected is None  # it reaches the right answer: no pair
