@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from factory.config import ConfigError, RunConfig
 from factory.export import write_datasets, write_reports
 from factory.inject.output import write_corrections
-from factory.inject.stage import inject_records
+from factory.inject.stage import inject_records, sources
+from factory.inject.teacher_inject import teacher_mistakes
 from factory.pipeline import Live, TeacherSlot, run_pipeline
 from factory.records import VerifierInfo
 from factory.stats import RunStats, summarize
@@ -107,9 +109,16 @@ async def execute(
             injected = None
             if config.inject.enabled:
                 injecting = time.perf_counter()
-                records = store.records(outcome.record_ids()).values()
+                records = list(store.records(outcome.record_ids()).values())
                 options = (config.verifiers.math.options, config.verifiers.code.options)
-                injected = inject_records(records, problems, config.inject, *options)
+                teacher_made = []
+                if config.inject.teacher and slots:  # the first teacher makes mistakes too
+                    verified = [s for s, _ in sources(records, {p.id: p for p in problems})]
+                    first = slots[0]
+                    teacher_made = await teacher_mistakes(
+                        first.teacher, first.config.model, verified, options[0].get("workers")
+                    )
+                injected = inject_records(records, problems, config.inject, *options, teacher_made)
                 outcome.seconds["inject"] = time.perf_counter() - injecting
             exporting = time.perf_counter()
             ids = outcome.record_ids()
@@ -130,5 +139,8 @@ async def execute(
         time.perf_counter() - exporting,
         time.perf_counter() - started,
     )
+    if injected is not None:
+        kinds = Counter(f"{row.origin}/{row.operator}" for row in injected.corrections)
+        stats = stats.model_copy(update={"corrections": dict(sorted(kinds.items()))})
     write_reports(stats, out, config.export)
     return stats

@@ -22,6 +22,7 @@ class InjectConfig(BaseModel):
     enabled: bool = True
     per_trace: int = Field(default=2, ge=1)  # corrections made from one verified trace at most
     share: float = Field(default=0.25, ge=0, le=1)  # of corrections in verified + corrections
+    teacher: bool = False  # also ask the run's first teacher for a mistake and its correction
 
 
 @dataclass(frozen=True)

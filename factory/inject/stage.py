@@ -74,10 +74,12 @@ def inject(
     math_options: Mapping[str, Any],
     code_options: Mapping[str, Any],
     rejected: Sequence[Failure] = (),
+    teacher_made: Sequence[Correction] = (),
 ) -> list[Correction]:
     """Corrections for the verified traces, kept within the per-trace cap and the share.
 
-    Real mistakes (`rejected` programs a verified one fixes) come first; when the share allows
+    Real mistakes (`rejected` traces a verified one corrects) come first, then `teacher_made`
+    ones; when the share allows
     fewer corrections than the traces could give, only as many traces are injected as it takes
     (in `spread` order, more if some yield nothing)."""
     budget = allowed(len(verified), settings.share, len(verified) * settings.per_trace)
@@ -94,6 +96,7 @@ def inject(
             made.extend(
                 real_math(rejected, [s for s in verified if s.problem.domain == "math"], pool)
             )
+        made.extend(teacher_made)
         if sandbox is not None and rejected:
             code = [s for s in verified if s.problem.domain == "code"]
             workers, examples = int(code_options.get("workers", 2)), code_options.get("examples")
@@ -123,8 +126,10 @@ def inject_records(
     settings: InjectConfig,
     math_options: Mapping[str, Any],
     code_options: Mapping[str, Any],
+    teacher_made: Sequence[Correction] = (),
 ) -> Injected:
-    """The whole stage over a run's records: inject, select, and shape for export."""
+    """The whole stage over a run's records: inject, select (with `teacher_made` corrections,
+    made beforehand when the run asks its teacher for mistakes), and shape for export."""
     records = list(records)
     by_id = {p.id: p for p in problems}
     verified = sources(records, by_id)
@@ -134,5 +139,6 @@ def inject_records(
         math_options,
         code_options,
         failures(records, by_id),
+        teacher_made,
     )
     return exported(made, {source.trace_id: record for source, record in verified})
