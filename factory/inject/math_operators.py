@@ -123,33 +123,9 @@ def wrong_distribution(lhs: str, result: str) -> list[Slip]:
     return slips
 
 
-def _fractions(text: str) -> list[tuple[int, int, str, str]]:
-    """Each `\\frac{a}{b}` of `text`: its span and the numerator and denominator texts."""
-    found = []
-    for match in re.finditer(r"\\d?frac\s*\{", text):
-        parts: list[str] = []
-        position = match.end() - 1
-        for _ in range(2):
-            if position >= len(text) or text[position] != "{":
-                break
-            depth = 0
-            for end in range(position, len(text)):
-                depth += {"{": 1, "}": -1}.get(text[end], 0)
-                if depth == 0:
-                    parts.append(text[position + 1 : end])
-                    position = end + 1
-                    break
-            else:
-                break
-            while position < len(text) and text[position].isspace():
-                position += 1
-        if len(parts) == 2:
-            found.append((match.start(), position, parts[0], parts[1]))
-    return found
-
-
 def wrong_operation(lhs: str, result: str) -> list[Slip]:
-    """One operation of the calculation done as another (added instead of multiplied, ...)."""
+    """One operation of the calculation done as another (added instead of multiplied, ...).
+    A written fraction is never taken for a product: `\\frac{150}{6} = 900` is no one's slip."""
     slips = []
     for written, instead, note in _SWAPS:
         for match in re.finditer(
@@ -162,9 +138,6 @@ def wrong_operation(lhs: str, result: str) -> list[Slip]:
                 continue
             compute = _replace(lhs, start, match.end(), f" {instead} ")
             slips.append(Slip("wrong-operation", note, compute=compute))
-    for start, end, numerator, denominator in _fractions(lhs):
-        compute = _replace(lhs, start, end, f"({numerator}) \\cdot ({denominator})")
-        slips.append(Slip("wrong-operation", "I multiplied instead of dividing", compute=compute))
     return slips
 
 

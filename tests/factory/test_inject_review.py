@@ -12,6 +12,7 @@ import pytest
 from factory.inject.dedup import distinct
 from factory.inject.math_check import verify
 from factory.inject.math_inject import proven_different, refuted_steps
+from factory.inject.math_operators import OPERATORS
 from factory.inject.model import Correction
 from factory.inject.plausible import check_step, implausible
 from verifiers.code.mutate import mutants
@@ -36,6 +37,16 @@ PLAUSIBILITY = [
     ("25", "\\frac{23}{2}", "\\frac{150}{6}", False),  # a number of boxes turned fractional
     ("0", "45", "3^2 - 9", False),  # far too large for what is 0
     ("\\frac{2}{3}", "\\frac{2}{0}", "\\frac{4}{6}", False),
+]
+
+# (calculation, its result, a mistaken calculation, one a person makes?)
+OPERATIONS = [
+    ("2 + \\frac{1}{3}", "\\frac{7}{3}", "2 - \\frac{1}{3}", True),
+    ("19 \\cdot 6", "114", "19 + 6", True),
+    ("3 \\cdot (4 + 5)", "27", "3 \\cdot 4 + 5", True),  # the factor on one term only
+    ("2 + \\frac{1}{3}", "\\frac{7}{3}", "2 + (1) \\cdot (3)", False),  # 2 + 1/3 = 5
+    ("\\frac{150}{6}", "25", "(150) \\cdot (6)", False),  # 150/6 = 900
+    ("19 \\cdot 6", "114", "91 \\cdot 6", False),  # read 19 as 91 where 19 is written
 ]
 
 # (step text, a check of the work?)
@@ -191,6 +202,7 @@ def test_the_review_set_is_large_and_has_both_labels_of_each_kind() -> None:
     labels: list[list[bool]] = [
         [row[-1] for row in PLAUSIBILITY],
         [row[-1] for row in CHECK_LINES],
+        [row[-1] for row in OPERATIONS],
         [row[-1] for row in BRANCHES],
         [row[-1] for row in BUGS],
         [row[-1] for row in DUPLICATES],
@@ -203,6 +215,14 @@ def test_the_review_set_is_large_and_has_both_labels_of_each_kind() -> None:
 @pytest.mark.parametrize(("right", "wrong", "lhs", "good"), PLAUSIBILITY)
 def test_plausibility(right: str, wrong: str, lhs: str, good: bool) -> None:
     assert (implausible(right, wrong, lhs) is None) == good
+
+
+@pytest.mark.parametrize(("lhs", "result", "mistaken", "made"), OPERATIONS)
+def test_math_operators_make_mistakes_people_make(
+    lhs: str, result: str, mistaken: str, made: bool
+) -> None:
+    computed = {" ".join(s.compute.split()) for o in OPERATORS.values() for s in o(lhs, result)}
+    assert (mistaken in computed) == made
 
 
 @pytest.mark.parametrize(("step", "checks"), CHECK_LINES)
