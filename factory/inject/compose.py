@@ -123,8 +123,10 @@ def compose_math(
 
 
 def failing_test(verdict: Verdict) -> Evidence | None:
-    """The first test the program failed or crashed on."""
-    return next((e for e in verdict.evidence if e.outcome in ("failed", "error")), None)
+    """The first test the program failed or crashed on that shows what it was called with (or
+    how it crashed): the one a diagnosis can explain; None when no failure shows that."""
+    failed = [e for e in verdict.evidence if e.outcome in ("failed", "error")]
+    return next((e for e in failed if {"input", "traceback"} & set(e.details)), None)
 
 
 def _traceback_tail(traceback: str) -> str:

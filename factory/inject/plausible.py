@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from math import gcd
 
 MAX_FACTOR = 3  # a wrong value further than this factor from the right one is not a slip
 NEAR_ZERO = 10  # when the right value is 0, a wrong value up to this size is still a slip
@@ -50,6 +51,11 @@ def number(text: str) -> Fraction | None:
     return None
 
 
+def _unreduced(text: str) -> bool:
+    found = _FRACTION.match(text)
+    return found is not None and gcd(int(found.group(2)), int(found.group(3))) > 1
+
+
 def implausible(right: str, wrong: str, lhs: str = "", carried: bool = False) -> str | None:
     """Why writing `wrong` where `right` belongs, as the value of `lhs`, is not a mistake a
     person makes; None when it is one: the form is one people write, and for plain numbers the
@@ -58,6 +64,8 @@ def implausible(right: str, wrong: str, lhs: str = "", carried: bool = False) ->
     for pattern, name in _UNWRITTEN:
         if pattern.search(wrong) and not pattern.search(right):
             return name
+    if _unreduced(wrong) and not _unreduced(right):
+        return "a fraction not in lowest terms"
     right_value, wrong_value = number(right), number(wrong)
     if right_value is None or wrong_value is None:
         return None

@@ -18,6 +18,7 @@ not a correction, and is not used.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from collections.abc import Sequence
@@ -69,6 +70,14 @@ def _changed(buggy: str, fixed: str) -> list[tuple[int, list[str], list[str]]] |
             hunks.append((a1 + 1, old[a1:a2], new[b1:b2]))
     count = sum(max(len(a), len(b)) for _, a, b in hunks)
     return hunks if 0 < count <= MAX_CHANGED_LINES else None
+
+
+def _parses(program: str) -> bool:
+    try:
+        ast.parse(program)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _lines(lines: list[str]) -> str:
@@ -128,6 +137,8 @@ def real_code(
         key = (failure.problem.id, failure.program.strip())
         if failure.verdict.status != "fail" or evidence is None or key in seen:
             continue
+        if not _parses(failure.program):
+            continue  # a syntax error: a test report cannot show that mistake
         closest = _closest(failure, by_problem.get(failure.problem.id, []))
         if closest is None:
             continue
