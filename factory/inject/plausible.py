@@ -2,8 +2,8 @@
 
 A mistake no one makes teaches nothing: a count that turns negative or fractional, a value
 several times too big or too small, a result written in a form nobody writes (`\\frac{2}{1}`,
-`07`), or a slip inside the solution's own check line (a check exists to catch mistakes, not to
-hold one). Numbers are read from digits only; nothing is evaluated.
+`07`, `2 + 2 = 2`), or a slip inside the solution's own check line (a check exists to catch
+mistakes, not to hold one). Numbers are read from digits only; nothing is evaluated.
 """
 
 from __future__ import annotations
@@ -69,6 +69,9 @@ def implausible(right: str, wrong: str, lhs: str = "", carried: bool = False) ->
     right_value, wrong_value = number(right), number(wrong)
     if right_value is None or wrong_value is None:
         return None
+    operands = re.findall(r"\d+(?:\.\d+)?", lhs)
+    if len(operands) == 2 and wrong.strip() in operands:
+        return "the result of two numbers repeats one of them"  # 2 + 2 = 2
     if right_value.denominator == 1 and wrong_value.denominator != 1:
         return "a whole number turned into a fraction"
     if right_value >= 0 > wrong_value and not re.search(r"[A-Za-z]", _COMMANDS.sub(" ", lhs)):

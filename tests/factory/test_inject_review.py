@@ -38,6 +38,7 @@ PLAUSIBILITY = [
     ("0", "45", "3^2 - 9", False),  # far too large for what is 0
     ("\\frac{2}{3}", "\\frac{2}{0}", "\\frac{4}{6}", False),
     ("\\frac{10}{7}", "\\frac{10}{5}", "1 + \\frac{3}{7}", False),  # not in lowest terms
+    ("4", "2", "2 + 2", False),  # the result of two numbers repeats one
 ]
 
 # (calculation, its result, a mistaken calculation, one a person makes?)
