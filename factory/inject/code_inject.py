@@ -37,6 +37,8 @@ CODE_OPERATORS = (
     "integer-division",
     "wrong-variable",
     "wrong-operator",
+    "wrong-logic",
+    "wrong-function",
 )
 MAX_ATTEMPTS = 12  # mutants run per program at most
 MUTANT_TEST_TIMEOUT = 1.0  # seconds per test of a mutant: one that loops is not kept anyway

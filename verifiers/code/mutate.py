@@ -2,9 +2,10 @@
 
 Used to test verifiers (a mutant of a correct program should fail) and to build
 corrected-mistake examples (a mutant that fails, then its fix). The operators are the slips
-seen in real code: a loop bound or range off by one, `<` for `<=`, a slice that stops one short,
-a forgotten guard for an edge case (empty input), an accumulator started at the wrong value,
-`/` for `//`, one variable for its partner (`i` for `j`), `+ 1` for `- 1`. A mutant changes
+seen in real code: a loop bound, range or compared number off by one, `<` for `<=`, a slice
+that stops one short or starts one late, a forgotten guard for an edge case (empty input), an
+accumulator started at the wrong value, `/` for `//`, one variable for its partner (`i` for
+`j`), `+ 1` for `- 1`, `and` for `or`, `min` for `max`. A mutant changes
 only the text of the node it rewrites (layout and comments kept); one that cannot be written
 back in place is not made, and no operator replaces a whole body or returns None.
 """
@@ -45,6 +46,7 @@ _PARTNERS = (
     ("prev", "cur"),
     ("best", "current"),
 )
+_TWINS = {"min": "max", "max": "min", "any": "all", "all": "any"}  # functions mixed up
 _INFINITY = ("inf", "-inf", "infinity", "-infinity")
 
 
@@ -91,6 +93,40 @@ def _slice_end(node: ast.AST) -> ast.AST:
     assert isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice)
     assert node.slice.upper is not None
     node.slice.upper = _shifted(node.slice.upper)[0]
+    return node
+
+
+def _small(node: ast.expr | None) -> bool:
+    """A small whole number written as such: a bound or a parity a slip moves by one."""
+    return isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value <= 9
+
+
+def _compared_bound(node: ast.AST) -> ast.AST:
+    assert isinstance(node, ast.Compare) and isinstance(node.comparators[0], ast.Constant)
+    bound = node.comparators[0].value
+    assert isinstance(bound, int)
+    node.comparators[0] = ast.Constant(bound + 1)
+    return node
+
+
+def _slice_start(node: ast.AST) -> ast.AST:
+    assert isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice)
+    assert isinstance(node.slice.lower, ast.Constant)
+    start = node.slice.lower.value
+    assert isinstance(start, int)
+    node.slice.lower = ast.Constant(start + 1)
+    return node
+
+
+def _other_bool(node: ast.AST) -> ast.AST:
+    assert isinstance(node, ast.BoolOp)
+    node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    return node
+
+
+def _twin(node: ast.AST) -> ast.AST:
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    node.func.id = _TWINS[node.func.id]
     return node
 
 
@@ -283,6 +319,31 @@ def _sites(scope: ast.AST) -> Iterator[tuple[str, ast.AST, str, Rewrite | None]]
                 elif _infinite(value):
                     why = f"`{target.id}` starts at 0 instead of a value every input beats"
                     yield "wrong-initial-value", node, why, _initial
+        if (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and not isinstance(node.ops[0], ast.Is | ast.IsNot | ast.In | ast.NotIn)
+            and _small(node.comparators[0])
+        ):
+            why = "the number it compares with is off by one"
+            yield "off-by-one", node, why, _compared_bound
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Slice)
+            and _small(node.slice.lower)
+            and node.slice.step is None
+        ):
+            yield "wrong-boundary", node, "the slice starts one too late", _slice_start
+        if isinstance(node, ast.BoolOp):
+            why = "`and` and `or` are mixed up"
+            yield "wrong-logic", node, why, _other_bool
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _TWINS
+        ):
+            why = f"it calls `{_TWINS[node.func.id]}` where it means `{node.func.id}`"
+            yield "wrong-function", node, why, _twin
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             for one, other in _PARTNERS:
                 for name, partner in ((one, other), (other, one)):
