@@ -27,6 +27,8 @@ TRACES = {
     "integer-division": ("code/evaluate-expression", 1),
     "wrong-variable": ("code/two-sum-sorted", 0),
     "wrong-operator": ("code/two-sum-sorted", 0),
+    "wrong-logic": ("code/valid-ipv4", 0),
+    "wrong-function": ("code/merge-intervals", 0),
 }
 EXAMPLES = 20  # generated inputs per property test: enough here, and quick
 
