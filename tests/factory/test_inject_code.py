@@ -104,6 +104,15 @@ def test_mutants_keep_the_program_text_apart_from_the_rewritten_code() -> None:
     assert "# why: keep me" in shortened
 
 
+def test_and_or_swap_keeps_the_layout_and_leaves_longer_chains_alone() -> None:
+    program = (
+        "def f(a, b, c):\n    if (a > 0)  or  b:\n        return 1\n    return a and b and c\n"
+    )
+    logic = [m for m in mutants(program, "f") if m.operator == "wrong-logic"]
+    assert [(m.before, m.after) for m in logic] == [("(a > 0)  or  b", "(a > 0)  and  b")]
+    assert logic[0].source == program.replace("(a > 0)  or  b", "(a > 0)  and  b")
+
+
 def test_no_mutant_returns_none_replaces_a_body_or_relates_a_thing_to_itself() -> None:
     program = "def f(lo, hi):\n    while lo < hi:\n        lo += 1\n    return max(lo, hi)\n"
     found = list(mutants(program, "f"))

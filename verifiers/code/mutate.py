@@ -334,7 +334,7 @@ def _sites(scope: ast.AST) -> Iterator[tuple[str, ast.AST, str, Rewrite | None]]
             and node.slice.step is None
         ):
             yield "wrong-boundary", node, "the slice starts one too late", _slice_start
-        if isinstance(node, ast.BoolOp):
+        if isinstance(node, ast.BoolOp) and len(node.values) == 2:  # `a or b or c` as all `and`: no
             why = "`and` and `or` are mixed up"
             yield "wrong-logic", node, why, _other_bool
         if (
@@ -390,15 +390,32 @@ def _splice(source: str, node: ast.expr | ast.stmt, text: str) -> str:
     return (data[:start] + text.encode() + data[end:]).decode()
 
 
-def _in_place(source: str, node: ast.expr | ast.stmt, new: ast.AST, wanted: str) -> str | None:
+def _keyword_swapped(source: str, node: ast.expr | ast.stmt) -> list[str]:
+    """For `a or b` on one line: its own text with only the keyword swapped (layout kept)."""
+    if not isinstance(node, ast.BoolOp) or node.lineno != node.end_lineno:
+        return []
+    first, second = node.values[0], node.values[1]
+    assert first.end_col_offset is not None
+    line = source.splitlines()[node.lineno - 1].encode()
+    between = line[first.end_col_offset : second.col_offset].decode()
+    old, new = ("or", "and") if isinstance(node.op, ast.Or) else ("and", "or")
+    text = line[node.col_offset : first.end_col_offset].decode()
+    rest = line[second.col_offset : node.end_col_offset or 0].decode()
+    return [text + between.replace(old, new, 1) + rest]
+
+
+def _in_place(
+    source: str, node: ast.expr | ast.stmt, new: ast.AST, wanted: str
+) -> tuple[str, str] | None:
     """`source` changed only where `node` was (comments and layout kept), parenthesised when
-    precedence needs it; None when no such text reads back as the wanted tree."""
+    precedence needs it, and the new text there; None when no such text reads back as the
+    wanted tree."""
     after = ast.unparse(new)
-    for text in (after, f"({after})"):
+    for text in (*_keyword_swapped(source, node), after, f"({after})"):
         spliced = _splice(source, node, text)
         try:
             if ast.dump(ast.parse(spliced)) == wanted:
-                return spliced
+                return spliced, text
         except SyntaxError:
             continue
     return None
@@ -450,8 +467,8 @@ def mutants(source: str, function: str | None = None) -> Iterator[Mutant]:
             mutated, after = _left_out(source, node), ""
         else:
             new = rewrite(copy.deepcopy(node))
-            after = ast.unparse(new)
-            mutated = _in_place(source, node, new, _replaced_dump(tree, node, new))
+            placed = _in_place(source, node, new, _replaced_dump(tree, node, new))
+            mutated, after = placed if placed is not None else (None, "")
         if mutated is None or mutated in made:
             continue
         changed = ast.parse(mutated)
