@@ -10,7 +10,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
-from verifiers.math.latex_text import last_boxed
+from verifiers.math.final_answer import extract
 from verifiers.math.steps import split_steps
 
 # A fence opens at a line start with ``` and an info string, and closes at a line of ``` alone.
@@ -28,14 +28,13 @@ class Parsed(BaseModel):
 
 
 def parse_math(text: str) -> Parsed:
-    """Steps are lines and display blocks; the answer is the last \\boxed{}, which must exist."""
+    """Steps are lines and display blocks; the final answer is found by the math verifier's
+    rules (boxes, `####`, "The answer is", a last display or bare line), and must exist."""
     steps = split_steps(text)
-    answer = last_boxed(text)
-    if answer is None:
-        return Parsed(steps=steps, error="no final answer in \\boxed{}")
-    if not answer.strip():
-        return Parsed(steps=steps, error="the \\boxed{} final answer is empty")
-    return Parsed(steps=steps, final_answer=answer.strip())
+    found = extract(text)
+    if found is None:
+        return Parsed(steps=steps, error="no recognisable final answer")
+    return Parsed(steps=steps, final_answer="; ".join(found.parts))
 
 
 def parse_code(text: str) -> Parsed:

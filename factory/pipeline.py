@@ -2,15 +2,20 @@
 
 Requests go out concurrently; each response is committed to the store before it is parsed, and
 parsed traces queue for their domain's verifier, which runs in a worker thread on whatever is
-ready while generation goes on. Which teacher answers sample i of a problem is a pure function
-of (problem, i), and sample i+1 is asked only once sample i's fate allows, so a rerun replays
-the same requests from the store and continues where a killed run stopped.
+ready while generation goes on. Which teacher answers sample i of a prompt is a pure function
+of (prompt, i), and sample i+1 is asked only once sample i's fate allows, so a rerun replays
+the same requests from the store and continues where a killed run stopped. Problems that share
+a prompt share its requests (asked once, committed once); their traces, verdicts and records are
+their own. A window of problems is open at a time, so memory follows the window, not the run.
+A problem that finished with every request answered leaves a mark naming the settings that
+decided it; a rerun with the same settings takes it from the mark without replaying it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import RunConfig
+from factory.group_commit import GroupCommit
 from factory.parse import parse
 from factory.prompts import prompt_hash, render
 from factory.records import (
@@ -29,21 +35,30 @@ from factory.records import (
     format_verdict,
     make_traces,
     preference_record,
+    rejection_reason,
     trace_record,
+    trace_record_id,
 )
 from factory.store import Store
-from factory.teachers.base import Teacher, TeacherError, TeacherRequest, Usage
+from factory.teachers.base import (
+    Message,
+    Teacher,
+    TeacherError,
+    TeacherRequest,
+    TeacherResponse,
+    Usage,
+)
 from factory.teachers.config import TeacherConfig
 from problems import Problem
 from verifiers.plugins import Verifier
 from verifiers.verdict import Verdict
 
 MAX_BATCH = 64  # traces handed to one verifier call at most
-
-
-class VerifierFailed(RuntimeError):
-    """A verifier raised instead of judging (a broken plugin, a sandbox gone): the run stops,
-    keeping everything committed so far."""
+OPEN_PER_REQUEST_SLOT = 16  # problems open at once, per request the teachers may have in flight
+# A trace the verifier could not judge (an `error`, or the verifier raised) is tried again this
+# many times in all, RETRY_SECONDS apart and doubling; then it waits, pending, for the next run.
+JUDGE_TRIES = 3
+RETRY_SECONDS = 1.0
 
 
 @dataclass
@@ -54,7 +69,7 @@ class TeacherSlot:
     config: TeacherConfig
 
 
-@dataclass
+@dataclass(slots=True)  # one per problem of the run: no per-instance dict
 class ProblemState:
     problem: Problem
     launched: int = 0  # traces asked for so far
@@ -62,10 +77,27 @@ class ProblemState:
     failed: int = 0  # traces that failed, could not be parsed, or never came
     verified: int = 0
     open: int = 0  # traces asked for and not yet judged
+    pending: int = 0  # traces the verifier could not judge in this run: no verdict, no failure
     done: bool = False
-    judged: list[tuple[Trace, Verdict]] = field(default_factory=list)
-    records: dict[str, str] = field(default_factory=dict)  # trace id -> its record's id
+    errors: int = 0  # requests the teacher gave up on: asked again by a rerun
+    judged: list[tuple[Trace, Verdict]] = field(default_factory=list)  # emptied once finished
+    records: list[tuple[int, int, str]] = field(default_factory=list)  # (sample, completion, id)
     preferences: list[str] = field(default_factory=list)  # record ids
+    requests: list[str] = field(default_factory=list)  # keys answered; emptied once finished
+
+
+class Finished(BaseModel):
+    """What a problem reached, stored once it is final, for a rerun with the same settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    launched: int
+    failed: int
+    verified: int
+    records: list[tuple[int, int, str]]
+    preferences: list[str]
+    requests: list[str]
+    rejected: dict[str, int]  # traces per rejection reason, for the progress display
 
 
 @dataclass(frozen=True)
@@ -103,6 +135,7 @@ class Live:
     traces: int = 0
     passed: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    pending: int = 0
     tokens: int = 0
 
 
@@ -115,23 +148,23 @@ class Outcome:
     errors: list[RequestFailure]
     verifiers: dict[str, VerifierInfo]
     seconds: dict[str, float]  # busy seconds by stage; generate: while any request was out
+    pending: dict[str, str] = field(default_factory=dict)  # trace id -> why it was not judged
 
-    def record_ids(self) -> list[str]:
+    def record_ids(self) -> Iterator[str]:
         """Export order: problems as loaded; traces by sample; preferences after them."""
-        ids: list[str] = []
         for state in self.states:
-            ids.extend(state.records[trace.id] for trace, _ in _in_order(state.judged))
-            ids.extend(state.preferences)
-        return ids
+            yield from (record_id for _, _, record_id in sorted(state.records))
+            yield from state.preferences
 
 
 def _in_order(judged: Sequence[tuple[Trace, Verdict]]) -> list[tuple[Trace, Verdict]]:
     return sorted(judged, key=lambda judgement: (judgement[0].sample, judgement[0].completion))
 
 
-def choose_teacher(slots: Sequence[TeacherSlot], problem_id: str, sample: int) -> TeacherSlot:
-    """A weighted pick that depends only on (problem, sample), so reruns ask the same teacher."""
-    digest = hashlib.sha256(f"{problem_id}\x00{sample}".encode()).digest()
+def choose_teacher(slots: Sequence[TeacherSlot], prompt: str, sample: int) -> TeacherSlot:
+    """A weighted pick that depends only on (prompt hash, sample), so reruns ask the same
+    teacher and problems that share a prompt share the request."""
+    digest = hashlib.sha256(f"{prompt}\x00{sample}".encode()).digest()
     point = int.from_bytes(digest[:8], "big") / 2**64 * sum(s.config.weight for s in slots)
     for slot in slots:
         point -= slot.config.weight
@@ -140,8 +173,31 @@ def choose_teacher(slots: Sequence[TeacherSlot], problem_id: str, sample: int) -
     return slots[-1]
 
 
+def settings_digest(
+    config: RunConfig, slots: Sequence[TeacherSlot], info: VerifierInfo, domain: str
+) -> str:
+    """A digest of everything besides the problem that decides its requests and verdicts."""
+    decided = {
+        "k": config.k,
+        "budget": config.budget,
+        "template": getattr(config.prompts, domain),
+        "teachers": [
+            {
+                "name": s.config.name,
+                "model": s.config.model,
+                "weight": s.config.weight,
+                "n": s.config.n,
+                "sampling": s.config.sampling.model_dump(mode="json"),
+            }
+            for s in slots
+        ],
+        "verifier": info.key,
+    }
+    return hashlib.sha256(json.dumps(decided, sort_keys=True).encode()).hexdigest()
+
+
 def build_request(
-    problem: Problem, slot: TeacherSlot, template: str, sample: int, n: int
+    messages: list[Message], slot: TeacherSlot, sample: int, n: int
 ) -> TeacherRequest:
     """Sample i of a prompt; a configured seed becomes seed + i, so samples differ."""
     sampling = slot.config.sampling
@@ -150,7 +206,7 @@ def build_request(
     return TeacherRequest(
         teacher=slot.config.name,
         model=slot.config.model,
-        messages=render(problem, template),
+        messages=messages,
         sampling=sampling,
         n=n,
         sample=sample,
@@ -187,16 +243,27 @@ class _Run:
         self.verifiers = verifiers
         self.infos = infos
         self.store = store
+        self.commit = GroupCommit(store)
         self.on_change = on_change
         self.states = [ProblemState(problem) for problem in problems]
         self.live = Live()
         self.uses: list[RequestUse] = []
         self.errors: list[RequestFailure] = []
+        self.tries: Counter[str] = Counter()  # trace id -> judgings that gave no verdict
+        self.pending: dict[str, str] = {}
         self.seconds: defaultdict[str, float] = defaultdict(float)
         self.busy_since = 0.0  # when the requests now in flight started being in flight
         self.queues: dict[str, asyncio.Queue[tuple[ProblemState, Trace]]] = {
             domain: asyncio.Queue() for domain in verifiers
         }
+        # A request is committed as sent only once its teacher has room for it.
+        self.sending = {s.config.name: asyncio.Semaphore(s.config.concurrency) for s in slots}
+        self.asking: dict[str, asyncio.Future[TeacherResponse | None]] = {}  # key -> answer
+        self.used: set[str] = set()  # request keys already counted in `uses`
+        self.settings = {d: settings_digest(config, slots, i, d) for d, i in infos.items()}
+        self.waiting = iter(self.states)
+        self.window = OPEN_PER_REQUEST_SLOT * sum(s.config.concurrency for s in slots)
+        self.opened = 0
         self.remaining = len(self.states)
         self.finished = asyncio.Event()
         self.group: asyncio.TaskGroup | None = None
@@ -214,15 +281,57 @@ class _Run:
             async with asyncio.TaskGroup() as group:
                 self.group = group
                 loops = [group.create_task(self.verify_loop(d)) for d in self.verifiers]
-                for state in self.states:
-                    self.advance(state)
+                self.open_more()
                 if self.remaining:
                     await self.finished.wait()
                 for loop in loops:
                     loop.cancel()
         except ExceptionGroup as group_error:
             raise group_error.exceptions[0] from None
-        return Outcome(self.states, self.uses, self.errors, self.infos, dict(self.seconds))
+        self.seconds["store"] += self.commit.seconds
+        return Outcome(
+            self.states, self.uses, self.errors, self.infos, dict(self.seconds), self.pending
+        )
+
+    def open_more(self) -> None:
+        """Start problems, in order, while fewer than the window are open."""
+        while self.opened - (len(self.states) - self.remaining) < self.window:
+            state = next(self.waiting, None)
+            if state is None:
+                return
+            self.opened += 1
+            if not self.replay(state):
+                self.advance(state)
+
+    def settled(self, problem: Problem) -> str:
+        """The settings digest a problem's finished mark must carry to be taken as is."""
+        text = self.settings[problem.domain] + problem.model_dump_json()
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def replay(self, state: ProblemState) -> bool:
+        """Take a problem from its finished mark, when it has one under these settings."""
+        body = self.store.finished(state.problem.id, self.settled(state.problem))
+        if body is None:
+            return False
+        done = Finished.model_validate_json(body)
+        uses = [(key, self.store.request_use(key)) for key in done.requests if key not in self.used]
+        if any(stored is None for _, stored in uses):  # the mark outlived a response
+            return False
+        for key, stored in uses:
+            assert stored is not None
+            self.count_use(key, *stored, cached=True)
+        state.launched, state.failed, state.verified = done.launched, done.failed, done.verified
+        state.records = done.records
+        state.preferences = done.preferences
+        state.done = True
+        self.live.traces += len(done.records)
+        self.live.passed += done.verified
+        self.live.rejected.update(done.rejected)
+        self.live.problems_done += 1
+        self.remaining -= 1
+        if self.remaining == 0:
+            self.finished.set()
+        return True
 
     @contextmanager
     def requesting(self) -> Iterator[None]:
@@ -242,69 +351,118 @@ class _Run:
         config = self.config
         assert self.group is not None
         while state.launched - state.failed < config.k and state.launched < config.budget:
-            slot = choose_teacher(self.slots, state.problem.id, state.next_sample)
+            messages = render(state.problem, getattr(config.prompts, state.problem.domain))
+            slot = choose_teacher(self.slots, prompt_hash(messages), state.next_sample)
             n = min(slot.config.n, config.budget - state.launched)
             state.launched += n
             state.open += n
-            self.group.create_task(self.attempt(state, slot, state.next_sample, n))
+            request = build_request(messages, slot, state.next_sample, n)
+            self.group.create_task(self.attempt(state, slot, request))
             state.next_sample += 1
         if state.open == 0 and not state.done:
-            self.finish(state)
+            state.done = True
+            self.group.create_task(self.finish(state))
 
-    async def attempt(self, state: ProblemState, slot: TeacherSlot, sample: int, n: int) -> None:
+    async def attempt(
+        self, state: ProblemState, slot: TeacherSlot, request: TeacherRequest
+    ) -> None:
         problem = state.problem
-        template = getattr(self.config.prompts, problem.domain)
-        request = build_request(problem, slot, template, sample, n)
+        n = request.n
         key = request.key()
-        with self.timed("store"):
-            response = self.store.response(key)
+        response = await self.answer(state, slot, request, key)
         if response is None:
-            with self.timed("store"):
-                self.store.note_request(problem.id, request)
-            try:
-                with self.requesting():
-                    response = await slot.teacher.complete(request)
-            except TeacherError as error:
-                self.store.save_error(key, str(error))
-                self.errors.append(
-                    RequestFailure(
-                        teacher=slot.config.name,
-                        problem_id=problem.id,
-                        sample=sample,
-                        message=str(error),
-                    )
-                )
-                self.live.errors += 1
-                self.lost(state, n)
-                return
-            with self.timed("store"):
-                self.store.save_response(key, response)
-            self.uses.append(
-                RequestUse(slot.config.name, response.usage, False, len(response.completions))
-            )
-        else:
-            self.uses.append(
-                RequestUse(slot.config.name, response.usage, True, len(response.completions))
-            )
-            self.live.cached += 1
-        self.live.tokens += response.usage.prompt_tokens + response.usage.completion_tokens
+            state.errors += 1
+            self.lost(state, n)
+            return
+        state.requests.append(key)
         with self.timed("parse"):
             completions = response.completions[:n]
             parsed = [parse(problem.domain, c.text, c.finish_reason) for c in completions]
             traces = make_traces(problem, request, response, parsed, prompt_hash(request.messages))
-        with self.timed("store"):
-            self.store.save_traces(traces)
         info = self.infos[problem.domain]
+        ready: list[tuple[ProblemState, Trace, Verdict, bool]] = []
+        fresh: list[Trace] = []
         for trace in traces:
             self.live.traces += 1
-            stored = self.store.verdict(trace.id, info.key)
+            with self.timed("store"):
+                stored = self.store.verdict(trace.id, info.key)
+            if stored is not None:  # committed with its trace and its record
+                ready.append((state, trace, stored, True))
+            else:
+                fresh.append(trace)
+        if fresh:
+            await self.commit(lambda: self.store.save_traces(fresh))
+        for trace in fresh:
             if trace.format_error is not None:
-                self.judged([(state, trace, format_verdict(trace, info))])
-            elif stored is not None:
-                self.judged([(state, trace, stored)])
+                ready.append((state, trace, format_verdict(trace, info), False))
             else:
                 self.queues[problem.domain].put_nowait((state, trace))
+        if ready:
+            await self.judged(ready)
         self.lost(state, n - len(traces))
+
+    async def answer(
+        self, state: ProblemState, slot: TeacherSlot, request: TeacherRequest, key: str
+    ) -> TeacherResponse | None:
+        """The response to `request`: shared with the problem already asking it, if any; None
+        when the teacher gave up."""
+        asked = self.asking.get(key)
+        if asked is not None:
+            return await asked
+        future: asyncio.Future[TeacherResponse | None] = asyncio.get_running_loop().create_future()
+        self.asking[key] = future
+        try:
+            response = await self.fetch(state, slot, request, key)
+        except BaseException:
+            future.cancel()  # the run is failing: whoever shares the request stops too
+            raise
+        finally:
+            del self.asking[key]
+        future.set_result(response)
+        return response
+
+    async def fetch(
+        self, state: ProblemState, slot: TeacherSlot, request: TeacherRequest, key: str
+    ) -> TeacherResponse | None:
+        """From the store, else from the teacher, committed before anyone uses it."""
+        with self.timed("store"):
+            response = self.store.response(key)
+        cached = response is not None
+        if response is None:
+            async with self.sending[slot.config.name]:
+                await self.commit(lambda: self.store.note_request(state.problem.id, request))
+                try:
+                    with self.requesting():
+                        answered = await slot.teacher.complete(request)
+                except TeacherError as error:
+                    message = str(error)
+                    await self.commit(lambda: self.store.save_error(key, message))
+                    self.errors.append(
+                        RequestFailure(
+                            teacher=slot.config.name,
+                            problem_id=state.problem.id,
+                            sample=request.sample,
+                            message=message,
+                        )
+                    )
+                    self.live.errors += 1
+                    return None
+                await self.commit(lambda: self.store.save_response(key, answered))
+                response = answered
+        if key not in self.used:
+            self.count_use(
+                key, slot.config.name, response.usage, len(response.completions), cached=cached
+            )
+        return response
+
+    def count_use(
+        self, key: str, teacher: str, usage: Usage, completions: int, *, cached: bool
+    ) -> None:
+        """A request this run needed, counted once however many problems share it."""
+        self.used.add(key)
+        self.uses.append(RequestUse(teacher, usage, cached, completions))
+        self.live.cached += cached
+        self.live.tokens += usage.prompt_tokens + usage.completion_tokens
 
     def lost(self, state: ProblemState, count: int) -> None:
         """Traces asked for that never came (a failed request, fewer choices than asked)."""
@@ -325,52 +483,100 @@ class _Run:
             try:
                 with self.timed(f"verify:{domain}"):
                     verdicts = await asyncio.to_thread(verifier.verify, jobs)
-            except Exception as error:
-                raise VerifierFailed(
-                    f"verifier {verifier.name} failed on {len(jobs)} traces: {error}"
-                ) from error
-            if len(verdicts) != len(jobs):
-                raise VerifierFailed(
-                    f"verifier {verifier.name} returned {len(verdicts)} verdicts for {len(jobs)}"
-                )
-            self.judged([(s, t, v) for (s, t), v in zip(batch, verdicts, strict=True)])
+                if len(verdicts) != len(jobs):
+                    raise ValueError(f"it returned {len(verdicts)} verdicts for {len(jobs)} traces")
+            except Exception as error:  # a broken plugin or a lost sandbox judged no one
+                for state, trace in batch:
+                    self.unjudged(domain, state, trace, f"verifier {verifier.name}: {error}")
+                continue
+            results = list(zip(batch, verdicts, strict=True))
+            judged = [(s, t, v, False) for (s, t), v in results if v.judged]
+            if judged:
+                await self.judged(judged)
+            for (state, trace), verdict in results:
+                if not verdict.judged:
+                    self.unjudged(domain, state, trace, _could_not_judge(verdict))
 
-    def judged(self, results: Sequence[tuple[ProblemState, Trace, Verdict]]) -> None:
-        """Commit verdicts with their records, then let each problem ask for more or finish."""
+    def unjudged(self, domain: str, state: ProblemState, trace: Trace, reason: str) -> None:
+        """No verdict: judge it again a little later; after JUDGE_TRIES it stays pending (nothing
+        stored, nothing charged to the problem) until the next run of this store."""
+        self.tries[trace.id] += 1
+        if self.tries[trace.id] < JUDGE_TRIES:
+            delay = RETRY_SECONDS * 2 ** (self.tries[trace.id] - 1)
+            retry = self.queues[domain].put_nowait
+            asyncio.get_running_loop().call_later(delay, retry, (state, trace))
+            return
+        self.pending[trace.id] = reason
+        state.open -= 1
+        state.pending += 1
+        self.live.pending += 1
+        self.advance(state)
+        self.on_change(self.live)
+
+    async def judged(self, results: Sequence[tuple[ProblemState, Trace, Verdict, bool]]) -> None:
+        """Commit new verdicts with their records (a stored one has its record already), then
+        let each problem ask for more or finish."""
         records: list[Record] = []
         rows: list[tuple[str, str, Verdict]] = []
-        for state, trace, verdict in results:
+        ids: list[str] = []
+        for state, trace, verdict, stored in results:
             info = self.infos[state.problem.domain]
+            if stored:
+                ids.append(trace_record_id(trace.id, verdict, info))
+                continue
+            record = trace_record(state.problem, trace, verdict, info)
             rows.append((trace.id, info.key, verdict))
-            records.append(trace_record(state.problem, trace, verdict, info))
-        with self.timed("store"):
-            self.store.save_verdicts(rows, records)
-        for (state, trace, verdict), record in zip(results, records, strict=True):
+            records.append(record)
+            ids.append(record.id)
+        if rows:
+            await self.commit(lambda: self.store.save_verdicts(rows, records))
+        for (state, trace, verdict, _), record_id in zip(results, ids, strict=True):
             state.judged.append((trace, verdict))
-            state.records[trace.id] = record.id
+            state.records.append((trace.sample, trace.completion, record_id))
             state.open -= 1
             if verdict.passed:
                 state.verified += 1
                 self.live.passed += 1
             else:
                 state.failed += 1
-                self.live.rejected[record.reason or verdict.status] += 1
+                self.live.rejected[rejection_reason(verdict)] += 1
             self.advance(state)
         self.on_change(self.live)
 
-    def finish(self, state: ProblemState) -> None:
-        """A problem with nothing left to ask: pair its verified and failed traces."""
-        state.done = True
+    async def finish(self, state: ProblemState) -> None:
+        """A problem with nothing left to ask: pair its verified and failed traces (unless some
+        trace awaits its verdict: the run that judges it makes the pairs), forget the traces
+        (their records are stored) and let the next problem in."""
         info = self.infos[state.problem.domain]
+        judged = [] if state.pending else state.judged
         records = [
             preference_record(state.problem, good, bad, info)
-            for good, bad in preference_pairs(state.judged)
+            for good, bad in preference_pairs(judged)
         ]
-        with self.timed("store"):
-            self.store.save_records(records)
         state.preferences = [record.id for record in records]
+        done = Finished(
+            launched=state.launched,
+            failed=state.failed,
+            verified=state.verified,
+            records=sorted(state.records),
+            preferences=state.preferences,
+            requests=state.requests,
+            rejected=Counter(rejection_reason(v) for _, v in state.judged if not v.passed),
+        )
+        settled = self.settled(state.problem)
+
+        def write() -> None:
+            self.store.save_records(records)
+            # A rerun asks a failed request again and judges a pending trace: no mark then.
+            if state.errors == 0 and state.pending == 0:
+                self.store.save_finished(state.problem.id, settled, done.model_dump_json())
+
+        await self.commit(write)
+        state.judged = []
+        state.requests = []
         self.live.problems_done += 1
         self.remaining -= 1
+        self.open_more()
         if self.remaining == 0:
             self.finished.set()
 
@@ -387,3 +593,11 @@ async def run_pipeline(
     """Generate, parse and verify until every problem has k verified traces or its budget."""
     store.add_problems(problems)
     return await _Run(config, problems, slots, verifiers, infos, store, on_change).run()
+
+
+def _could_not_judge(verdict: Verdict) -> str:
+    """Why a verifier gave no verdict, in a line: its first piece of evidence, else its status."""
+    if not verdict.evidence:
+        return f"verifier {verdict.verifier}: {verdict.status}"
+    evidence = verdict.evidence[0]
+    return f"verifier {verdict.verifier}: {evidence.reason or evidence.outcome}".splitlines()[0]

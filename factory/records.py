@@ -24,7 +24,8 @@ class _Frozen(BaseModel):
 class Trace(_Frozen):
     """One completion of one request: raw text, parse, and who wrote it with which settings."""
 
-    id: str  # request key + completion index: the same completion always has the same id
+    id: str  # problem, request key and completion index: the same completion of the same
+    # problem always has the same id; problems sharing a prompt share its request, not its traces
     problem_id: str
     domain: str
     request_key: str
@@ -115,9 +116,10 @@ def make_traces(
     prompt_hash: str,
 ) -> list[Trace]:
     key = request.key()
+    owner = _digest(problem.id, key)[:24]
     return [
         Trace(
-            id=f"{key[:24]}.{index}",
+            id=f"{owner}.{index}",
             problem_id=problem.id,
             domain=problem.domain,
             request_key=key,
@@ -203,13 +205,19 @@ def _assistant(trace: Trace) -> Message:
     return Message(role="assistant", content=trace.text)
 
 
+def trace_record_id(trace_id: str, verdict: Verdict, verifier: VerifierInfo) -> str:
+    """The id of `trace_record`'s row, without building the row."""
+    kind: RecordKind = "verified" if verdict.passed else "rejected"
+    return _digest(kind, trace_id, verifier.key)[:32]
+
+
 def trace_record(
     problem: Problem, trace: Trace, verdict: Verdict, verifier: VerifierInfo
 ) -> Record:
     """The verified (SFT) or rejected row for one judged trace."""
     kind: RecordKind = "verified" if verdict.passed else "rejected"
     return Record(
-        id=_digest(kind, trace.id, verifier.key)[:32],
+        id=trace_record_id(trace.id, verdict, verifier),
         kind=kind,
         problem_id=problem.id,
         domain=problem.domain,

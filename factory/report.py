@@ -34,6 +34,8 @@ def describe(live: Live) -> str:
         parts.append(f"{live.cached} from the store")
     if live.errors:
         parts.append(f"[red]{live.errors} failed requests[/red]")
+    if live.pending:
+        parts.append(f"[yellow]{live.pending} awaiting verification[/yellow]")
     return " · ".join(parts)
 
 
@@ -85,6 +87,13 @@ def summary_tables(stats: RunStats) -> list[Table]:
     overview.add_row("retried attempts", str(sum(stats.retried.values())))
     for cause, count in stats.retried.items():
         overview.add_row(f"  {cause}", str(count))
+    awaiting = sum(stats.awaiting_verification.values())
+    if awaiting:
+        overview.add_row("awaiting verification", f"{awaiting} (rerun to judge them)")
+        for reason, count in stats.awaiting_verification.items():
+            overview.add_row(f"  {reason}", str(count))
+    for domain, reason in stats.skipped_domains.items():
+        overview.add_row(f"skipped: {domain}", reason)
     tokens = stats.tokens
     overview.add_row(
         "tokens",

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from factory.config import ConfigError, RunConfig
-from factory.export import write_datasets, write_reports
+from factory.export import write_reports, write_stored
+from factory.inject.model import Correction
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records, sources
 from factory.inject.teacher_inject import teacher_mistakes
-from factory.pipeline import Live, TeacherSlot, run_pipeline
+from factory.pipeline import Live, Outcome, TeacherSlot, run_pipeline
+from factory.preflight import preflight
+from factory.publish import publish, staging
 from factory.records import VerifierInfo
-from factory.stats import RunStats, summarize
+from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
 from factory.teachers.replay import ReplayTeacher
 from problems import Problem, RowError, bundled_paths, load_problems
+from sandbox import SandboxUnavailable
 from verifiers.plugins import Verifier, load_verifier
 
 OUTPUT = "output"  # the exported files, inside the run directory
@@ -58,23 +65,41 @@ def _attribute(verifier: Verifier, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def open_verifiers(
-    config: RunConfig, problems: Sequence[Problem]
-) -> tuple[dict[str, Verifier], dict[str, VerifierInfo]]:
-    """The configured verifier plugin of each domain present, with what provenance needs."""
+@dataclass
+class Verifiers:
+    """The verifier of each domain that can run, what provenance needs of it, and the domains
+    skipped (their verifier cannot start here or misjudged its canary) with why and the fix."""
+
+    plugins: dict[str, Verifier]
+    infos: dict[str, VerifierInfo]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def open_verifiers(config: RunConfig, problems: Sequence[Problem]) -> Verifiers:
+    """The configured verifier plugin of each domain present, proven on its canary first."""
     domains = sorted({problem.domain for problem in problems})
     verifiers: dict[str, Verifier] = {}
     infos: dict[str, VerifierInfo] = {}
+    skipped: dict[str, str] = {}
     try:
         for domain in domains:
             choice = getattr(config.verifiers, domain)
-            verifier = load_verifier(choice.name, choice.options)
+            try:
+                verifier = load_verifier(choice.name, choice.options)
+            except SandboxUnavailable as error:
+                skipped[domain] = str(error)
+                continue
             verifiers[domain] = verifier
             if verifier.domain != domain:
                 raise ConfigError(
                     f"verifiers.{domain}.name: {choice.name!r} judges {verifier.domain} "
                     f"problems, not {domain}"
                 )
+            failure = preflight(domain, verifier)
+            if failure is not None:
+                verifiers.pop(domain).close()
+                skipped[domain] = failure
+                continue
             expect = getattr(verifier, "expect", None)
             if expect is not None:
                 expect([problem for problem in problems if problem.domain == domain])
@@ -88,59 +113,89 @@ def open_verifiers(
         for verifier in verifiers.values():
             verifier.close()
         raise
-    return verifiers, infos
+    return Verifiers(verifiers, infos, skipped)
 
 
-async def execute(
+def execute(
     config: RunConfig,
     problems: Sequence[Problem],
     slots: Sequence[TeacherSlot],
-    verifiers: tuple[dict[str, Verifier], dict[str, VerifierInfo]],
+    verifiers: Verifiers,
     on_change: Callable[[Live], None] = lambda live: None,
 ) -> RunStats:
-    """Run the pipeline over `problems`, export, and return the stats (also in stats.json).
-    Closes the teachers and verifiers it is given."""
+    """Run the pipeline over `problems` of the domains not skipped, export, and return the stats
+    (also in stats.json). Closes the teachers and verifiers it is given. Only generation runs in
+    an event loop; inject and export run in this thread, where Ctrl-C stops them at once, and
+    the export is published whole or not at all."""
     started = time.perf_counter()
-    plugins, infos = verifiers
+    problems = [problem for problem in problems if problem.domain not in verifiers.skipped]
     out = output_dir(config)
     try:
-        with Store(config.run_dir) as store:
-            outcome = await run_pipeline(config, problems, slots, plugins, infos, store, on_change)
-            injected = None
-            if config.inject.enabled:
-                injecting = time.perf_counter()
-                records = list(store.records(outcome.record_ids()).values())
-                options = (config.verifiers.math.options, config.verifiers.code.options)
-                teacher_made = []
-                if config.inject.teacher and slots:  # the first teacher makes mistakes too
-                    verified = [s for s, _ in sources(records, {p.id: p for p in problems})]
-                    first = slots[0]
-                    teacher_made = await teacher_mistakes(
-                        first.teacher, first.config.model, verified, options[0].get("workers")
-                    )
-                injected = inject_records(records, problems, config.inject, *options, teacher_made)
-                outcome.seconds["inject"] = time.perf_counter() - injecting
-            exporting = time.perf_counter()
-            ids = outcome.record_ids()
-            found = store.records(ids)
-            counts = write_datasets([found[i] for i in ids], out, config.export)
-            if injected is not None:
-                counts |= write_corrections(injected, out, config.export)
-    finally:
-        for verifier in plugins.values():
+        store = Store(config.run_dir)
+    except BaseException:  # another run holds it, or it is damaged: release the sandboxes
+        for verifier in verifiers.plugins.values():
             verifier.close()
-        for slot in slots:
-            await slot.teacher.close()
+        raise
+    with store:
+        generated = _generate(config, problems, slots, verifiers, store, on_change)
+        outcome, teacher_made = asyncio.run(generated)
+        injected = None
+        if config.inject.enabled:
+            injecting = time.perf_counter()
+            records = store.iter_records(outcome.record_ids())
+            options = (config.verifiers.math.options, config.verifiers.code.options)
+            injected = inject_records(records, problems, config.inject, *options, teacher_made)
+            outcome.seconds["inject"] = time.perf_counter() - injecting
+        exporting = time.perf_counter()
+        staged = staging(out)
+        exported = Exported()
+        stored = map(json.loads, store.record_bodies(outcome.record_ids()))
+        counts = write_stored(exported.count(stored), staged, config.export)
+        if injected is not None:
+            counts |= write_corrections(injected, staged, config.export)
     stats = summarize(
         config,
         slots,
         outcome,
+        exported,
         counts,
         time.perf_counter() - exporting,
         time.perf_counter() - started,
+        verifiers.skipped,
     )
     if injected is not None:
         kinds = Counter(f"{row.origin}/{row.operator}" for row in injected.corrections)
         stats = stats.model_copy(update={"corrections": dict(sorted(kinds.items()))})
-    write_reports(stats, out, config.export)
+    write_reports(stats, staged, config.export)
+    publish(staged, out)
     return stats
+
+
+async def _generate(
+    config: RunConfig,
+    problems: Sequence[Problem],
+    slots: Sequence[TeacherSlot],
+    verifiers: Verifiers,
+    store: Store,
+    on_change: Callable[[Live], None],
+) -> tuple[Outcome, list[Correction]]:
+    """The pipeline, then (with `inject: teacher: true`) the first teacher's mistakes in the
+    verified traces while the teachers are still open; its teachers and verifiers are closed as
+    it ends, also when it is cancelled (Ctrl-C), which stops the sandbox runs still going."""
+    try:
+        outcome = await run_pipeline(
+            config, problems, slots, verifiers.plugins, verifiers.infos, store, on_change
+        )
+        if not (config.inject.enabled and config.inject.teacher and slots):
+            return outcome, []
+        records = store.iter_records(outcome.record_ids())
+        verified = [source for source, _ in sources(records, {p.id: p for p in problems})]
+        first = slots[0]
+        workers = config.verifiers.math.options.get("workers")
+        made = await teacher_mistakes(first.teacher, first.config.model, verified, workers)
+        return outcome, made
+    finally:
+        for verifier in verifiers.plugins.values():
+            verifier.close()
+        for slot in slots:
+            await slot.teacher.close()

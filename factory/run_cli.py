@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from factory.config import EXAMPLE, ConfigError, load_config
-from factory.pipeline import VerifierFailed
 from factory.report import live_progress, summary_tables
 from factory.run import build_teachers, execute, load_run_problems, open_verifiers, output_dir
 from factory.run_lock import RunLocked
@@ -26,6 +24,7 @@ from verifiers.plugins import VerifierNotFound, installed
 verifiers_app = typer.Typer(help="The verifier plugins installed here.", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
+INCOMPLETE = 3  # exit code: a domain was skipped or some trace still awaits its verification
 
 
 def _fail(message: str) -> typer.Exit:
@@ -109,11 +108,17 @@ def run(
         verifiers = open_verifiers(config, loaded)
     except (ConfigError, VerifierNotFound, SandboxUnavailable, ValueError) as error:
         raise _fail(str(error)) from error  # ValueError: an option the verifier refused
+    for domain, reason in verifiers.skipped.items():
+        err.print(
+            f"[red]skipping the {domain} problems[/red] (no request is sent for them): "
+            f"{escape(reason)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    running = sum(1 for problem in loaded if problem.domain not in verifiers.skipped)
     try:
-        with live_progress(err, len(loaded)) as on_change:
-            stats = asyncio.run(execute(config, loaded, slots, verifiers, on_change))
-    except VerifierFailed as error:
-        raise _fail(f"{error}; what was judged before is kept, rerun to resume") from error
+        with live_progress(err, running) as on_change:
+            stats = execute(config, loaded, slots, verifiers, on_change)
     except (RunLocked, StoreUnusable) as error:
         raise _fail(str(error)) from error
     except KeyboardInterrupt:
@@ -127,6 +132,20 @@ def run(
     for failure in stats.request_errors[:5]:
         err.print(f"  failed request: {failure}", highlight=False, markup=False, soft_wrap=True)
     out.print(f"dataset in {output_dir(config)}", highlight=False)
+    if stats.incomplete:
+        for reason, count in stats.awaiting_verification.items():
+            err.print(
+                f"{count} traces awaiting verification: {reason}", markup=False, soft_wrap=True
+            )
+        for domain in stats.skipped_domains:
+            err.print(f"{domain} problems skipped: their verifier does not work here", markup=False)
+        err.print(
+            "incomplete run: fix the above and rerun the same command; it judges what waits "
+            "and pays for nothing twice",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(INCOMPLETE)
 
 
 def init(

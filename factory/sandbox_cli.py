@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import warnings
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +17,8 @@ from rich.table import Table
 
 from sandbox import ExecRequest, Limits, Sandbox, SandboxError, SandboxUnavailable, get_sandbox
 from sandbox.audit import run_audit
+from sandbox.backends import CHECKOUT
+from sandbox.bwrap_backend import bwrap_works
 from sandbox.docker_backend import DEFAULT_IMAGE
 from sandbox.image import build_image
 
@@ -25,8 +30,10 @@ out = Console()
 err = Console(stderr=True)
 
 FACTORY_IMAGE = "reasoning-factory:latest"
-# Where `build-image` finds the Dockerfile: the source checkout this package runs from.
-CHECKOUT = Path(__file__).resolve().parents[1]
+# What the bubblewrap backend needs from the system (the judge's Python packages come from the
+# project's own environment): the Debian packages `setup` installs when missing.
+BWRAP_PACKAGES = ("bubblewrap", "python3")
+_PATH = "/usr/local/bin:/usr/bin:/bin"  # where the sandbox finds python3
 
 
 class Backend(StrEnum):
@@ -124,6 +131,13 @@ def audit(
         out.print(table)
         contained = len(report.rows) - len(report.escaped)
         out.print(f"{contained}/{len(report.rows)} attacks contained on {report.backend}")
+        if getattr(sandbox, "memory_per_run", True) is False:
+            out.print(
+                "memory limits bind each process alone here: no memory cgroup can be made "
+                "(cgroup v2 with the memory controller delegated, or v1's memory hierarchy, "
+                "writable by this user)",
+                soft_wrap=True,
+            )
     if report.escaped:
         raise typer.Exit(1)
 
@@ -147,3 +161,38 @@ def build_image_command(
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(1) from error
     out.print(f"built {name}")
+
+
+@sandbox_app.command("setup")
+def setup() -> None:
+    """Make the bubblewrap sandbox usable: as root on Debian, apt-get install what is missing
+    (bubblewrap, python3); nothing to do when it already works."""
+    if bwrap_works():
+        out.print("the bubblewrap sandbox works here: nothing to do")
+        return
+    found = {"bubblewrap": shutil.which("bwrap"), "python3": shutil.which("python3", path=_PATH)}
+    missing = [package for package in BWRAP_PACKAGES if found[package] is None]
+    command = ["apt-get", "install", "-y", "-q", *(missing or ["bubblewrap"])]
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        err.print(
+            f"[red]error:[/red] bubblewrap does not work here; as root on Debian run "
+            f"`{' '.join(command)}` (elsewhere, install bubblewrap with the system's package "
+            "manager), and check that user namespaces are enabled",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["apt-get", "update", "-q"], command):
+        err.print(f"$ {' '.join(step)}", markup=False, highlight=False)
+        if subprocess.run(step, env=environment).returncode != 0:
+            err.print(f"[red]error:[/red] `{' '.join(step)}` failed")
+            raise typer.Exit(1)
+    if not bwrap_works():
+        err.print(
+            "[red]error:[/red] bubblewrap is installed but cannot create namespaces here: "
+            "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or "
+            "run in a container that allows them",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    out.print("the bubblewrap sandbox works")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import RunConfig
 from factory.pipeline import Outcome, RequestFailure, RequestUse, TeacherSlot
-from factory.records import VerifierInfo, rejection_reason
+from factory.records import VerifierInfo
 from factory.teachers.base import Usage
 from factory.teachers.config import TeacherConfig
 
@@ -64,6 +66,10 @@ class RunStats(_Model):
     licenses: dict[str, int]  # problems per license ("unknown" when a source names none)
     tally: Tally
     rejected_by_reason: dict[str, int]
+    # Traces the verifier could not judge (no verdict; the next run of the store judges them),
+    # by reason; and domains skipped before any request (domain -> why, and the fix).
+    awaiting_verification: dict[str, int]
+    skipped_domains: dict[str, str]
     by_domain: dict[str, Tally]
     teachers: list[TeacherStats]
     verifiers: list[VerifierStats]
@@ -77,10 +83,47 @@ class RunStats(_Model):
     seconds: float  # wall time of this invocation
     generated_per_second: float | None  # completions from the endpoint / generate busy time
 
+    @property
+    def incomplete(self) -> bool:
+        """Some trace or domain still waits for a verifier that works."""
+        return bool(self.awaiting_verification or self.skipped_domains)
 
-def _tally(verdict_passed: Sequence[bool]) -> Tally:
-    passed = sum(verdict_passed)
-    total = len(verdict_passed)
+
+@dataclass
+class Exported:
+    """The judged traces the export wrote (a verified or rejected row each), counted as they
+    stream past: the summary counts what is in the files, not what the run remembers."""
+
+    traces: Counter[tuple[str, str]] = field(default_factory=Counter)  # (domain, teacher)
+    passed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    verified: Counter[str] = field(default_factory=Counter)  # problem id -> verified rows
+
+    def count(self, stored: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Count records as the store keeps them (their JSON, decoded) while passing them on."""
+        for record in stored:
+            kind = record["kind"]
+            if kind != "preference":
+                key = (record["domain"], record["provenance"][0]["teacher"])
+                self.traces[key] += 1
+                if kind == "verified":
+                    self.passed[key] += 1
+                    self.verified[record["problem_id"]] += 1
+                else:
+                    self.reasons[record["reason"] or "unknown"] += 1
+            yield record
+
+    def tally(self, domain: str | None = None, teacher: str | None = None) -> Tally:
+        def chosen(key: tuple[str, str]) -> bool:
+            return domain in (None, key[0]) and teacher in (None, key[1])
+
+        return _tally(
+            sum(n for key, n in self.passed.items() if chosen(key)),
+            sum(n for key, n in self.traces.items() if chosen(key)),
+        )
+
+
+def _tally(passed: int, total: int) -> Tally:
     return Tally(
         traces=total, passed=passed, acceptance_rate=round(passed / total, 4) if total else None
     )
@@ -104,7 +147,7 @@ def _cost(config: TeacherConfig, usage: Usage) -> float | None:
     ) / 1e6
 
 
-def _teacher(slot: TeacherSlot, outcome: Outcome) -> TeacherStats:
+def _teacher(slot: TeacherSlot, outcome: Outcome, exported: Exported) -> TeacherStats:
     config = slot.config
     uses = [u for u in outcome.uses if u.teacher == config.name]
     usage = _usage(uses)
@@ -115,9 +158,7 @@ def _teacher(slot: TeacherSlot, outcome: Outcome) -> TeacherStats:
         paid_now=sum(1 for u in uses if not u.cached),
         errors=sum(1 for failure in outcome.errors if failure.teacher == config.name),
         retried=dict(sorted(slot.teacher.retried.items())),
-        tally=_tally(
-            [v.passed for s in outcome.states for t, v in s.judged if t.teacher == config.name]
-        ),
+        tally=exported.tally(teacher=config.name),
         tokens=usage,
         cost=_cost(config, usage),
     )
@@ -143,24 +184,25 @@ def summarize(
     config: RunConfig,
     teachers: Sequence[TeacherSlot],
     outcome: Outcome,
+    exported: Exported,
     records: dict[str, int],
     export_seconds: float,
     wall: float,
+    skipped: dict[str, str] | None = None,
 ) -> RunStats:
-    """Count the outcome; `records` is the number of rows written per exported file."""
+    """Count the outcome and the exported rows; `records` is the rows written per file."""
     states = outcome.states
-    judged = [(s.problem.domain, t, v) for s in states for t, v in s.judged]
-    reasons = Counter(rejection_reason(v) for _, _, v in judged if not v.passed)
     domains = sorted({s.problem.domain for s in states})
-    by_domain = {d: _tally([v.passed for dd, _, v in judged if dd == d]) for d in domains}
-    teacher_stats = [_teacher(slot, outcome) for slot in teachers]
+    by_domain = {d: exported.tally(domain=d) for d in domains}
+    teacher_stats = [_teacher(slot, outcome, exported) for slot in teachers]
     retried: Counter[str] = Counter()
     for teacher in teacher_stats:
         retried.update(teacher.retried)
     costs = [t.cost for t in teacher_stats if t.cost is not None]
     cost = sum(costs) if costs else None
     usage = _usage(outcome.uses)
-    tally = _tally([v.passed for _, _, v in judged])
+    tally = exported.tally()
+    solved = [s for s in states if exported.verified[s.problem.id]]
     paid = sum(u.completions for u in outcome.uses if not u.cached)
     span = outcome.seconds.get("generate", 0.0)
     return RunStats(
@@ -168,12 +210,14 @@ def summarize(
         budget=config.budget,
         problems=len(states),
         problems_by_domain=dict(Counter(s.problem.domain for s in states)),
-        problems_with_k=sum(1 for s in states if s.verified >= config.k),
-        problems_unsolved=sum(1 for s in states if s.verified == 0),
+        problems_with_k=sum(1 for s in solved if exported.verified[s.problem.id] >= config.k),
+        problems_unsolved=len(states) - len(solved),
         sources=dict(Counter(s.problem.source for s in states)),
         licenses=dict(Counter(s.problem.license or "unknown" for s in states)),
         tally=tally,
-        rejected_by_reason=dict(reasons.most_common()),
+        rejected_by_reason=dict(exported.reasons.most_common()),
+        awaiting_verification=dict(Counter(outcome.pending.values()).most_common()),
+        skipped_domains=dict(skipped or {}),
         by_domain=by_domain,
         teachers=teacher_stats,
         verifiers=[

@@ -1,8 +1,11 @@
 """The run store: one SQLite file per run directory holding everything a resumed run needs.
 
-Every write commits before the call returns, so a run killed at any instant keeps each paid
-response; rows are keyed by content (request hash, trace id, record id) and inserted once, so a
-resumed run writes nothing twice. One process at a time holds a store (`factory.run_lock`).
+Every write commits before the call returns (or, inside `group()`, before the group's callers
+resume), so a run killed at any instant keeps each paid response; rows are keyed by content
+(request hash, trace id, record id) and inserted once, so a resumed run writes nothing twice.
+Requests and responses belong to a prompt (problems that share one share its answer); traces,
+verdicts and records belong to one problem. One process at a time holds a store
+(`factory.run_lock`).
 """
 
 from __future__ import annotations
@@ -11,18 +14,32 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 from factory import run_lock
 from factory.records import Record, Trace
-from factory.teachers.base import TeacherRequest, TeacherResponse
+from factory.teachers.base import TeacherRequest, TeacherResponse, Usage
 from problems import Problem, problem_adapter
 from verifiers.verdict import Verdict
 
 FILENAME = "run.sqlite"
+# 1: trace ids name their problem. Stores of version 0 named traces by prompt alone, merging
+# problems that share one: opening such a store keeps what was paid for (requests, responses)
+# and drops the traces, verdicts and records, which the next run derives again.
+VERSION = 1
+
+
+class StoreUnusable(Exception):
+    """The run store exists but cannot be read as one; the message says what to do."""
+
+
+class StoreTooNew(StoreUnusable):
+    """A run store written by a later version of the factory, whose rows this one cannot read."""
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS problems (
@@ -49,11 +66,10 @@ CREATE TABLE IF NOT EXISTS verdicts (
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, problem_id TEXT NOT NULL, body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS finished (
+    problem_id TEXT PRIMARY KEY, settings TEXT NOT NULL, body TEXT NOT NULL
+);
 """
-
-
-class StoreUnusable(Exception):
-    """The run store exists but cannot be read as one; the message says what to do."""
 
 
 def _create(path: Path) -> None:
@@ -64,6 +80,7 @@ def _create(path: Path) -> None:
     with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as db:
         db.execute("PRAGMA journal_mode=WAL")
         db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version = {VERSION}")
     os.replace(partial, path)
 
 
@@ -84,21 +101,46 @@ class Store:
                 )
             self._db = sqlite3.connect(self.path, isolation_level=None)
             try:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                # NORMAL loses nothing when the process dies (even by SIGKILL); only an OS
-                # crash may roll back the last commits, which resume then redoes.
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.execute("PRAGMA foreign_keys=ON")
-                self._db.executescript(_SCHEMA)
-            except sqlite3.DatabaseError as error:
+                self._open()
+            except BaseException:
                 self._db.close()
-                raise StoreUnusable(
-                    f"{self.path} cannot be read as a run store ({error}); move it away to "
-                    "start the run over"
-                ) from error
+                raise
         except BaseException:
             os.close(self._lock)
             raise
+
+    def _open(self) -> None:
+        try:
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version > VERSION:
+                raise StoreTooNew(
+                    f"{self.path} is a run store of version {version}; this factory reads up "
+                    f"to version {VERSION}: upgrade reasoning-factory or use another run directory"
+                )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL loses nothing when the process dies (even by SIGKILL); only an OS crash may
+            # roll back the last commits, which resume then redoes.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._grouped = False
+            if version < VERSION:
+                self._upgrade()
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as error:
+            raise StoreUnusable(
+                f"{self.path} cannot be read as a run store ({error}); move it away to start "
+                "the run over"
+            ) from error
+
+    def _upgrade(self) -> None:
+        """From version 0: keep what was paid for, drop what named traces by prompt alone."""
+        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master")}
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            for table in ("finished", "records", "verdicts", "traces"):
+                if table in tables:
+                    self._db.execute(f"DELETE FROM {table}")
+            self._db.execute(f"PRAGMA user_version = {VERSION}")
 
     def __enter__(self) -> Self:
         return self
@@ -116,11 +158,34 @@ class Store:
         os.close(self._lock)
 
     def _write(self, statements: Iterable[tuple[str, Sequence[object]]]) -> None:
-        """Apply `statements` as one transaction, committed before returning."""
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        """Apply `statements` as one transaction, committed before returning; inside `group()`,
+        as a savepoint of the group's transaction, undone alone when one of them fails."""
+        if not self._grouped:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                for sql, parameters in statements:
+                    self._db.execute(sql, parameters)
+            return
+        self._db.execute("SAVEPOINT write")
+        try:
             for sql, parameters in statements:
                 self._db.execute(sql, parameters)
+        except BaseException:
+            self._db.execute("ROLLBACK TO write")
+            raise
+        finally:
+            self._db.execute("RELEASE write")
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """The writes made inside commit together, once, at the end (or none of them do)."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._grouped = True
+            try:
+                yield
+            finally:
+                self._grouped = False
 
     def add_problems(self, problems: Sequence[Problem]) -> None:
         self._write(
@@ -169,6 +234,16 @@ class Store:
             ]
         )
 
+    def request_use(self, key: str) -> tuple[str, Usage, int] | None:
+        """Who answered a stored request, its usage and how many completions it returned."""
+        row = self._db.execute(
+            "SELECT q.teacher, json_extract(s.body, '$.usage'), "
+            "json_array_length(s.body, '$.completions') "
+            "FROM responses AS s JOIN requests AS q ON q.key = s.key WHERE s.key = ?",
+            (key,),
+        ).fetchone()
+        return None if row is None else (row[0], Usage.model_validate_json(row[1]), row[2])
+
     def save_error(self, key: str, message: str) -> None:
         self._write([("INSERT INTO request_errors VALUES (?, ?, ?)", (key, message, time.time()))])
 
@@ -190,7 +265,10 @@ class Store:
     def save_verdicts(
         self, verdicts: Sequence[tuple[str, str, Verdict]], records: Sequence[Record]
     ) -> None:
-        """Verdicts as (trace id, verifier key, verdict), with the records they produce, at once."""
+        """Verdicts as (trace id, verifier key, verdict), with the records they produce, at once.
+        An `error` is no verdict and is never stored."""
+        if any(not verdict.judged for _, _, verdict in verdicts):
+            raise ValueError("an `error` (could not judge) is not a verdict to store")
         statements = [
             (
                 "INSERT OR IGNORE INTO verdicts VALUES (?, ?, ?, ?)",
@@ -212,6 +290,40 @@ class Store:
             )
             for r in records
         ]
+
+    def iter_records(self, ids: Iterable[str]) -> Iterator[Record]:
+        """The stored records with these ids, in their order, read a chunk at a time."""
+        return (Record.model_validate_json(body) for body in self.record_bodies(ids))
+
+    def record_bodies(self, ids: Iterable[str]) -> Iterator[str]:
+        """The stored JSON of the records with these ids, in their order, a chunk at a time."""
+        chunk: list[str] = []
+        for record_id in ids:
+            chunk.append(record_id)
+            if len(chunk) == 500:
+                yield from self._bodies(chunk)
+                chunk = []
+        yield from self._bodies(chunk)
+
+    def _bodies(self, ids: Sequence[str]) -> Iterator[str]:
+        if not ids:
+            return iter(())
+        marks = ",".join("?" * len(ids))
+        found = dict(self._db.execute(f"SELECT id, body FROM records WHERE id IN ({marks})", ids))
+        return (found[record_id] for record_id in ids if record_id in found)
+
+    def save_finished(self, problem_id: str, settings: str, body: str) -> None:
+        """What a problem reached under `settings` (a digest of what decides it), once final."""
+        self._write(
+            [("INSERT OR REPLACE INTO finished VALUES (?, ?, ?)", (problem_id, settings, body))]
+        )
+
+    def finished(self, problem_id: str, settings: str) -> str | None:
+        row = self._db.execute(
+            "SELECT body FROM finished WHERE problem_id = ? AND settings = ?",
+            (problem_id, settings),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def records(self, ids: Sequence[str]) -> dict[str, Record]:
         """The stored records with these ids (the rows an export writes)."""
@@ -235,7 +347,8 @@ class Store:
         ]
 
     def count(self, table: str) -> int:
-        if table not in {"problems", "requests", "responses", "traces", "verdicts", "records"}:
+        tables = {"problems", "requests", "responses", "traces", "verdicts", "records", "finished"}
+        if table not in tables:
             raise ValueError(f"no table {table!r} in the run store")
         row = self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
         return int(row[0])

@@ -100,6 +100,7 @@ def answers(input_path: InputArg, output: OutputOpt, workers: WorkersOpt = None)
         verdicts = verify_answers([(p.gold, p.answer) for p in pairs], pool, on_done=advance)
     rows = [
         {
+            **(pair.model_extra or {}),
             "id": pair.id,
             "equivalent": verdict.passed,
             "status": verdict.status,
@@ -127,6 +128,7 @@ def _trace_row(trace: TraceInput, verdict: Verdict) -> dict[str, Any]:
         if e.check == "step"
     ]
     row: dict[str, Any] = {
+        **(trace.model_extra or {}),
         "id": trace.id,
         "verdict": "error" if verdict.status in ("error", "timeout") else verdict.status,
         "answer_equivalent": answer_equivalent(verdict),

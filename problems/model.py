@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, model_validator
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -80,6 +81,24 @@ class _ProblemBase(_Strict):
     topic: str | None = None
     level: str | None = None
     lineage: Lineage | None = None
+    # A row's own columns we do not use (difficulty, url, tags...), kept as they came. Only the
+    # top level: keys inside `tests` or `lineage` are ours, and a typo there is still refused.
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys_are_metadata(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        unknown = {key: value for key, value in data.items() if key not in cls.model_fields}
+        own = data.get("metadata")
+        if not unknown and (own is None or isinstance(own, dict)):
+            return data
+        kept = own if isinstance(own, dict) else {} if own is None else {"metadata": own}
+        # Parquet columns may hold dates, decimals or bytes: kept as their JSON text.
+        unknown = json.loads(json.dumps(unknown, default=str))
+        known = {key: value for key, value in data.items() if key in cls.model_fields}
+        return {**known, "metadata": {**kept, **unknown}}
 
 
 class MathProblem(_ProblemBase):

@@ -54,6 +54,19 @@ def build_image(context: Path, tag: str, target: str, log: Log) -> str:
     return tag
 
 
+def image_exists(tag: str) -> bool:
+    """Whether the Docker daemon has `tag` (False when no daemon answers)."""
+    try:
+        client = docker.from_env(timeout=10)
+        try:
+            client.images.get(tag)
+        finally:
+            client.close()
+    except (DockerException, RequestException):  # ImageNotFound is one
+        return False
+    return True
+
+
 def _official_base(client: docker.DockerClient, log: Log) -> str | None:
     try:
         client.images.get(OFFICIAL_BASE)

@@ -183,7 +183,13 @@ BAD_ROWS: list[tuple[str, list[Any], int, str, str]] = [
     ),
     ("native", [NATIVE[0], {**NATIVE[0], "id": "m2", "answer": ""}], 2, "answer", "at least"),
     ("native", [{**NATIVE[1], "tests": {}}], 1, "tests", "at least one test"),
-    ("native", [{**NATIVE[0], "answr": "4"}], 1, "answr", "Extra inputs"),
+    (  # a top-level column we do not use is metadata; inside `tests` a typo is refused
+        "native",
+        [{**NATIVE[1], "tests": {**NATIVE[1]["tests"], "stdoi": []}}],
+        1,
+        "tests.stdoi",
+        "Extra inputs",
+    ),
     ("native", [NATIVE[0], NATIVE[0]], 2, "id", "repeats line 1"),
     ("unknown", [{"foo": 1}], 1, "<row>", "match no known format"),
 ]

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# `fail` and `timeout` judge the candidate; `error` says the verifier could not judge it (sandbox
+# down, harness crash, worker killed): no verdict on the candidate, so the trace is judged again.
 VerdictStatus = Literal["pass", "fail", "error", "timeout"]
 
 
@@ -35,3 +37,8 @@ class Verdict(BaseModel):
     @property
     def passed(self) -> bool:
         return self.status == "pass"
+
+    @property
+    def judged(self) -> bool:
+        """False for `error`: nothing is known of the candidate, so this is not its verdict."""
+        return self.status != "error"

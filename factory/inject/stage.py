@@ -20,6 +20,7 @@ from factory.parse import parse_code
 from factory.records import Record
 from problems import CodeProblem, Problem
 from sandbox import get_sandbox
+from sandbox.docker_backend import DEFAULT_IMAGE
 from verifiers.math import trace_pool
 
 
@@ -91,7 +92,10 @@ def inject(
         workers = math_options.get("workers")
         pool = stack.enter_context(trace_pool(workers)) if "math" in domains else None
         backend = code_options.get("backend", "auto")
-        sandbox = stack.enter_context(get_sandbox(backend)) if "code" in domains else None
+        image = code_options.get("image", DEFAULT_IMAGE)
+        sandbox = (
+            stack.enter_context(get_sandbox(backend, image=image)) if "code" in domains else None
+        )
         if pool is not None and rejected:
             made.extend(
                 real_math(rejected, [s for s in verified if s.problem.domain == "math"], pool)
@@ -128,17 +132,21 @@ def inject_records(
     code_options: Mapping[str, Any],
     teacher_made: Sequence[Correction] = (),
 ) -> Injected:
-    """The whole stage over a run's records: inject, select (with `teacher_made` corrections,
-    made beforehand when the run asks its teacher for mistakes), and shape for export."""
-    records = list(records)
+    """The whole stage over a run's records (read once, as the store streams them): inject,
+    select (with `teacher_made` corrections, made beforehand when the run asks its teacher for
+    mistakes), and shape for export."""
     by_id = {p.id: p for p in problems}
-    verified = sources(records, by_id)
+    verified: list[tuple[Source, Record]] = []
+    rejected: list[Failure] = []
+    for record in records:
+        verified.extend(sources([record], by_id))
+        rejected.extend(failures([record], by_id))
     made = inject(
         [source for source, _ in verified],
         settings,
         math_options,
         code_options,
-        failures(records, by_id),
+        rejected,
         teacher_made,
     )
     return exported(made, {source.trace_id: record for source, record in verified})

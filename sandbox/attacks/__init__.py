@@ -1,6 +1,13 @@
 """The attack battery `factory sandbox audit` runs: each attack states what counts as contained."""
 
-from sandbox.attacks import filesystem, network, privilege, processes, resources
+from sandbox.attacks import (
+    filesystem,
+    memory_split,
+    network,
+    privilege,
+    processes,
+    resources,
+)
 from sandbox.attacks.kit import AUDIT_LIMITS, Attack, Bait, Evidence
 
 ATTACKS: tuple[Attack, ...] = (
@@ -9,6 +16,7 @@ ATTACKS: tuple[Attack, ...] = (
     *processes.ATTACKS,
     *privilege.ATTACKS,
     *resources.ATTACKS,
+    *memory_split.ATTACKS,
 )
 
 __all__ = ["ATTACKS", "AUDIT_LIMITS", "Attack", "Bait", "Evidence"]

@@ -49,6 +49,7 @@ def test_a_full_disk_is_one_line_and_the_store_resumes(tmp_path: Path, small_dis
     with FakeOpenAI(padded) as server:
         settings = config(tmp_path, server, "run")
         written = yaml.safe_load(settings.read_text())
+        written["teachers"][0]["concurrency"] = 1  # one answer per commit: some fit, then none
         settings.write_text(yaml.safe_dump(written | {"run_dir": str(small_disk / "run")}))
         full = subprocess.run(
             [str(FACTORY), "run", "--config", str(settings)],

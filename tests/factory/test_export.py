@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import datasets
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from factory.export import DATASETS, schema, write_datasets
+from factory import export
+from factory.export import DATASETS, json_row, row, schema, write_datasets, write_stored
 from factory.parse import parse
 from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, prompt_hash, render
 from factory.records import (
@@ -152,3 +154,33 @@ def test_jsonl_rows_are_the_records(tmp_path: Path) -> None:
     verified = [r for r in made if r.kind == "verified"]
     assert [row["id"] for row in rows] == [r.id for r in verified]
     assert rows[0]["messages"] == [m.model_dump() for m in verified[0].messages]
+
+
+def test_a_stored_record_becomes_the_same_row_without_pydantic(tmp_path: Path) -> None:
+    every = records()
+    for record in every:
+        assert json_row(json.loads(record.model_dump_json())) == row(record, record.kind)
+    stored = [json.loads(record.model_dump_json()) for record in every]
+    assert write_stored(stored, tmp_path / "a", ["jsonl", "parquet"]) == write_datasets(
+        every, tmp_path / "b", ["jsonl", "parquet"]
+    )
+    for name in DATASETS.values():
+        for extension in ("jsonl", "parquet"):
+            written = (tmp_path / "a" / f"{name}.{extension}").read_bytes()
+            assert written == (tmp_path / "b" / f"{name}.{extension}").read_bytes()
+
+
+def test_parquet_row_groups_hold_the_same_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every = records()
+    whole = {
+        kind: pa.Table.from_pylist(export.rows(every, kind), schema=schema(kind))
+        for kind in DATASETS
+    }
+    monkeypatch.setattr(export, "ROW_GROUP", 1)  # a row group per row
+    write_datasets(every, tmp_path, ["parquet"])
+    for kind, name in DATASETS.items():
+        written = pq.ParquetFile(tmp_path / f"{name}.parquet")
+        assert written.metadata.num_row_groups == max(1, whole[kind].num_rows)
+        assert written.read().equals(whole[kind])

@@ -16,7 +16,7 @@ from factory.teachers.base import Message, Sampling, TeacherRequest, TeacherResp
 from factory.teachers.replay import UNKNOWN, ReplayTeacher, Transcript, load_transcripts, words
 from problems import bundled_paths, load_problems
 from sandbox import SandboxUnavailable
-from verifiers.math.steps import final_answer
+from verifiers.math.final_answer import extract
 from verifiers.plugins import Verifier, load_verifier
 
 TRANSCRIPTS = load_transcripts()
@@ -71,7 +71,7 @@ def test_math_labels_agree_with_the_math_verifier() -> None:
             "correct": verdict.passed,
             "wrong-answer": not verdict.passed and answer != {"equivalent"},
             "lucky-step": not verdict.passed and answer == {"equivalent"} and refuted,
-            "unparseable": not verdict.passed and final_answer(transcript.text) is None,
+            "unparseable": not verdict.passed and extract(transcript.text) is None,
         }[transcript.label]
         if not agrees:
             key = f"{transcript.problem_id}#{transcript.sample} ({transcript.label})"
@@ -175,7 +175,7 @@ def test_every_bundled_problem_is_recognised_inside_a_prompt() -> None:
 def test_an_unknown_prompt_gets_a_polite_unparseable_answer() -> None:
     response = ask(ReplayTeacher(), "Prove the Riemann hypothesis.", n=2)
     assert [c.text for c in response.completions] == [UNKNOWN, UNKNOWN]
-    assert final_answer(UNKNOWN) is None and program(UNKNOWN) is None
+    assert extract(UNKNOWN) is None and program(UNKNOWN) is None
 
 
 def test_a_bad_transcript_row_is_named_by_file_and_line(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from factory.parse import parse
 from factory.prompts import MATH_TEMPLATE, prompt_hash, render
 from factory.records import Trace, VerifierInfo, make_traces, trace_record
-from factory.store import FILENAME, Store
+from factory.store import FILENAME, VERSION, Store, StoreTooNew
 from factory.teachers.base import (
     Completion,
     Sampling,
@@ -125,3 +125,66 @@ def test_trace_ids_are_stable_per_request_and_completion() -> None:
     assert [t.id for t in first] == [t.id for t in again]
     assert first[0].id.endswith(".0")
     assert traces_of(request(sample=3), response())[0].id != first[0].id
+
+
+def test_a_store_of_version_0_keeps_what_was_paid_and_forgets_traces_by_prompt(
+    tmp_path: Path,
+) -> None:
+    req = request()
+    traces = traces_of(req, response())
+    record = trace_record(PROBLEM, traces[0], verdict(), INFO)
+    with Store(tmp_path) as store:
+        store.add_problems([PROBLEM])
+        store.note_request(PROBLEM.id, req)
+        store.save_response(req.key(), response())
+        store.save_traces(traces)
+        store.save_verdicts([(traces[0].id, INFO.key, verdict())], [record])
+    with closing(reader(tmp_path)) as old:  # as a store written before trace ids had problems
+        old.execute("PRAGMA user_version = 0")
+        old.commit()
+    with Store(tmp_path) as reopened:
+        assert reopened.response(req.key()) == response()
+        assert [reopened.count(t) for t in ("problems", "requests", "responses")] == [1, 1, 1]
+        assert [reopened.count(t) for t in ("traces", "verdicts", "records")] == [0, 0, 0]
+    with closing(reader(tmp_path)) as other:
+        assert other.execute("PRAGMA user_version").fetchone() == (VERSION,)
+
+
+def test_a_store_of_a_later_version_is_refused_untouched(tmp_path: Path) -> None:
+    with closing(reader(tmp_path)) as new:
+        new.execute(f"PRAGMA user_version = {VERSION + 1}")
+        new.commit()
+    with pytest.raises(StoreTooNew, match="reads up to version"):
+        Store(tmp_path)
+    with closing(reader(tmp_path)) as other:
+        assert other.execute("PRAGMA user_version").fetchone() == (VERSION + 1,)
+        assert other.execute("SELECT COUNT(*) FROM sqlite_master").fetchone() == (0,)
+
+
+def test_a_group_commits_once_and_a_failed_write_is_undone_alone(tmp_path: Path) -> None:
+    req = request()
+    good = trace_record(PROBLEM, traces_of(req, response())[0], verdict(), INFO)
+    with Store(tmp_path) as store:
+        with store.group():
+            store.note_request(PROBLEM.id, req)
+            with pytest.raises(sqlite3.IntegrityError):
+                store.save_verdicts([("no-such-trace", INFO.key, verdict())], [good])
+            store.save_response(req.key(), response())
+            with closing(reader(tmp_path)) as other:  # nothing is visible before the end
+                assert other.execute("SELECT COUNT(*) FROM responses").fetchone() == (0,)
+        assert (store.count("requests"), store.count("responses")) == (1, 1)
+        assert (store.count("verdicts"), store.count("records")) == (0, 0)
+
+
+def test_an_error_is_no_verdict_to_store(tmp_path: Path) -> None:
+    """`error` means the verifier could not judge: storing it would make it final."""
+    req = request()
+    traces = traces_of(req, response())
+    with Store(tmp_path) as store:
+        store.note_request(PROBLEM.id, req)
+        store.save_response(req.key(), response())
+        store.save_traces(traces)
+        stale = trace_record(PROBLEM, traces[0], verdict("error"), INFO)
+        with pytest.raises(ValueError, match="not a verdict"):
+            store.save_verdicts([(traces[0].id, INFO.key, verdict("error"))], [stale])
+        assert (store.count("verdicts"), store.count("records")) == (0, 0)

@@ -46,7 +46,7 @@ def text(problem: Problem, variant: str) -> str:
         if variant == "lucky":
             return LUCKY[problem.id]
         if variant == "noanswer":
-            return solution.replace(boxed, boxed[len("\\boxed{") : -1])
+            return solution.replace(boxed, "")
     if isinstance(problem, CodeProblem):
         reasoning = "Read the input, compute the result, print it.\n\n"
         if variant == "right":

@@ -12,11 +12,16 @@ from pydantic import BaseModel, ConfigDict
 from verifiers.math import WorkerPool, verify_answers
 
 PAIRS = Path(__file__).parent / "data" / "answer_pairs.jsonl"
+FREE_TEXT = Path(__file__).parent / "data" / "free_text.jsonl"
+STYLES = {
+    "boxed", "hashes", "statement", "final-answer", "choice", "display", "last-line", "none"
+}  # fmt: skip
 
 KINDS = {
     "integer", "fraction", "decimal", "radical", "constant", "algebra", "equation", "set",
     "interval", "tuple", "matrix", "complex", "degrees", "units", "choice", "text", "mixed",
-    "scientific", "log", "trig", "factorial", "large", "regression",
+    "scientific", "log", "trig", "factorial", "large", "regression", "hedge", "multipart",
+    "geometry", "named", "ratio", "alternatives", "pm", "chain", "prefix",
 }  # fmt: skip
 
 
@@ -31,9 +36,26 @@ class LabelledPair(BaseModel):
     note: str = ""  # where the case comes from, e.g. "math-verify#14"
 
 
+class FreeTextSolution(BaseModel):
+    """A whole solution ending in one `style` of final answer, labelled against its gold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    style: str
+    gold: str
+    solution: str
+    equivalent: bool
+
+
 def load_pairs() -> list[LabelledPair]:
     lines = PAIRS.read_text(encoding="utf-8").splitlines()
     return [LabelledPair.model_validate(json.loads(line)) for line in lines if line.strip()]
+
+
+def load_free_text() -> list[FreeTextSolution]:
+    lines = FREE_TEXT.read_text(encoding="utf-8").splitlines()
+    return [FreeTextSolution.model_validate(json.loads(line)) for line in lines if line.strip()]
 
 
 def _delimited(text: str) -> str:
@@ -50,7 +72,7 @@ def math_verify_equivalent(gold: str, answer: str) -> bool:
 
 def test_the_set_covers_every_kind_with_near_misses() -> None:
     pairs = load_pairs()
-    assert len(pairs) >= 150
+    assert len(pairs) >= 320
     by_kind = Counter((pair.kind, pair.equivalent) for pair in pairs)
     assert {pair.kind for pair in pairs} == KINDS
     for kind in KINDS - {"regression"}:
@@ -71,6 +93,37 @@ def test_no_false_positive_and_at_least_math_verify_accuracy(answers_pool: Worke
     our_correct = sum(mine == p.equivalent for p, mine in zip(pairs, ours, strict=True))
     their_correct = sum(other == p.equivalent for p, other in zip(pairs, theirs, strict=True))
     assert our_correct >= their_correct, f"ours {our_correct}, math-verify {their_correct}"
+
+
+def test_free_text_solutions_no_false_positive_and_at_least_math_verify(
+    answers_pool: WorkerPool,
+) -> None:
+    rows = load_free_text()
+    by_style = Counter((row.style, row.equivalent) for row in rows)
+    assert {row.style for row in rows} == STYLES
+    assert all(by_style[(style, False)] >= 1 for style in STYLES)
+    verdicts = verify_answers([(row.gold, row.solution) for row in rows], answers_pool)
+    false_positives = [
+        r.id for r, v in zip(rows, verdicts, strict=True) if v.passed and not r.equivalent
+    ]
+    assert false_positives == []
+    ours = sum(v.passed == r.equivalent for r, v in zip(rows, verdicts, strict=True))
+    theirs = sum(
+        bool(verify(parse(_delimited(r.gold)), parse(r.solution))) == r.equivalent for r in rows
+    )
+    assert ours >= theirs, f"ours {ours}, math-verify {theirs}"
+
+
+def test_the_evidence_names_the_rule_that_found_the_answer(answers_pool: WorkerPool) -> None:
+    solution = "We add: $2 + 3 = 5$.\nThe answer is 5."
+    verdict = verify_answers([("5", solution), ("5", "We add.\nNothing more.")], answers_pool)
+    assert verdict[0].passed
+    assert verdict[0].evidence[0].details == {"extracted_by": "statement", "answers": "5"}
+    assert not verdict[1].passed
+    assert (verdict[1].evidence[0].outcome, verdict[1].evidence[0].reason) == (
+        "format",
+        "no recognisable final answer",
+    )
 
 
 def test_every_math_verify_regression_is_rejected(answers_pool: WorkerPool) -> None:

@@ -72,3 +72,18 @@ def test_every_trace_reports_how_many_steps_were_checked(traces_pool: WorkerPool
     for _, verdict in results:
         steps = [e for e in verdict.evidence if e.check == "step"]
         assert all(e.outcome in ("verified", "refuted", "unchecked") and e.reason for e in steps)
+
+
+def test_the_answer_evidence_names_the_rule_that_found_it(traces_pool: WorkerPool) -> None:
+    free_text = {t.id: t for t in load_traces() if t.id in ("trace-081", "trace-082", "trace-085")}
+    verdicts = verify_traces(
+        [
+            TraceInput(id=t.id, reference_answer=t.reference_answer, solution=t.solution)
+            for t in free_text.values()
+        ],
+        traces_pool,
+    )
+    rules = [v.evidence[0].details["extracted_by"] for v in verdicts]
+    assert rules == ["hashes", "display", "statement"]
+    assert [v.passed for v in verdicts] == [True, True, False]
+    assert "offers 2 answers" in verdicts[2].evidence[0].reason

@@ -56,3 +56,46 @@ def test_a_fraction_equals_any_of_its_unreduced_forms(
 ) -> None:
     assert _check(answers_pool, f"\\frac{{{p}}}{{{q}}}", f"\\frac{{{p * k}}}{{{q * k}}}").passed
     assert not _check(answers_pool, f"\\frac{{{p}}}{{{q}}}", f"\\frac{{{p + 1}}}{{{q}}}").passed
+
+
+@SETTINGS
+@given(a=st.integers(-99, 99), b=st.integers(-99, 99), style=st.integers(0, 3))
+def test_an_answer_offering_two_values_never_passes(
+    answers_pool: WorkerPool, a: int, b: int, style: int
+) -> None:
+    hedge = [
+        f"\\boxed{{{a}}} or \\boxed{{{b}}}",
+        f"The answer is {a}. Actually, the answer is {b}.",
+        f"So \\boxed{{{b}}}.\n#### {a}",
+        f"Work.\n$$x = {a} \\text{{ or }} x = {b}$$",
+    ][style]
+    for gold in (str(a), str(b)):
+        assert _check(answers_pool, gold, hedge).passed == (a == b)
+
+
+points = st.lists(st.sampled_from("ABCDEPQR"), min_size=3, max_size=3, unique=True)
+
+
+@SETTINGS
+@given(name=points, other=points)
+def test_an_angle_equals_only_itself_read_either_way(
+    answers_pool: WorkerPool, name: list[str], other: list[str]
+) -> None:
+    same = other == name or other == name[::-1]
+    gold, answer = "\\angle " + "".join(name), "\\angle " + "".join(other)
+    assert _check(answers_pool, gold, answer).passed == same
+
+
+tokens = st.sampled_from(
+    ["x", "=", "(", ")", ",", ":", ";", "\\pm", "2", "-3", "\\frac{1}{2}", "\\angle", "AB", "<",
+     "\\text{ or }", "|", "g(t)", "\\quad", "\\boxed{", "}", " and ", "0.5", "\\le", "PQ"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(gold=st.lists(tokens, max_size=8), answer=st.lists(tokens, max_size=8))
+def test_any_mix_of_the_new_forms_gets_a_verdict_never_an_error(
+    answers_pool: WorkerPool, gold: list[str], answer: list[str]
+) -> None:
+    verdict = _check(answers_pool, "".join(gold) or "1", "".join(answer) or "1")
+    assert verdict.status in ("pass", "fail"), verdict.evidence

@@ -7,10 +7,10 @@ from verifiers.math import answer_pool
 
 def test_longest_texts_run_first_and_results_keep_input_order() -> None:
     payloads = [
-        {"gold": "1", "answer": "1"},
-        {"gold": "\\frac{1}{2}", "answer": "0.5"},
-        {"gold": "(x+1)^2", "answer": "x^2 + 2x + 1"},
-        {"gold": "2", "answer": "3"},
+        {"golds": ["1"], "answers": ["1"]},
+        {"golds": ["\\frac{1}{2}"], "answers": ["0.5"]},
+        {"golds": ["(x+1)^2"], "answers": ["x^2 + 2x + 1"]},
+        {"golds": ["2"], "answers": ["3"]},
     ]
     started: list[int] = []
     with answer_pool(1) as pool:

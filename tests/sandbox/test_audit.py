@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 import factory.sandbox_cli
 from factory.cli import app
-from sandbox import ExecRequest, ExecResult, Sandbox
-from sandbox.attacks import ATTACKS
+from sandbox import ExecRequest, ExecResult, Sandbox, cgroup
+from sandbox.attacks import ATTACKS, memory_split
 from sandbox.audit import run_audit
 
 REQUIRED_CATEGORIES = {"network", "filesystem", "processes", "privilege", "resources"}
@@ -62,3 +62,20 @@ def test_an_escape_is_reported_and_fails_the_command(
 def test_the_audit_refuses_unsafe_local() -> None:
     result = CliRunner().invoke(app, ["sandbox", "audit", "--backend", "unsafe-local"])
     assert result.exit_code == 2  # not a choice: the audit would attack this very host
+
+
+def test_memory_split_escapes_where_only_per_process_limits_exist(
+    bwrap_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that offers no memory cgroup: the split attacks must say "not contained"."""
+    monkeypatch.setattr(cgroup, "_candidates", list)
+    cgroup.memory_cgroups.cache_clear()
+    try:
+        report = run_audit(bwrap_sandbox, attacks=memory_split.ATTACKS)
+    finally:
+        cgroup.memory_cgroups.cache_clear()
+    assert [(row.attack, row.contained) for row in report.rows] == [
+        ("memory-split-children", False),
+        ("memory-split-batch", False),
+    ]
+    assert all("MiB" in row.observed for row in report.rows)

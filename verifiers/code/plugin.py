@@ -27,7 +27,8 @@ class CodeVerifier:
     domain = "code"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self._sandbox = get_sandbox(options.get("backend", "auto"))
+        self._image = str(options.get("image", DEFAULT_IMAGE))
+        self._sandbox = get_sandbox(options.get("backend", "auto"), image=self._image)
         self._workers = int(options.get("workers", 2))
         self._examples = int(options.get("examples", 100))
         self._expected: list[CodeProblem] = []
@@ -46,7 +47,7 @@ class CodeVerifier:
         try:
             client = docker.from_env()
             try:
-                image_id: str | None = client.images.get(DEFAULT_IMAGE).id
+                image_id: str | None = client.images.get(self._image).id
             finally:
                 client.close()
         except (DockerException, RequestException):

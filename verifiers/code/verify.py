@@ -155,8 +155,11 @@ def _draws(sandbox: Sandbox, problems: Sequence[tuple[dict[str, Any], float]]) -
             for *_, future in mine:
                 future.set_exception(error)
             raise
-        for (*_, future), outcome in zip(mine, drawn, strict=True):
+        for (key, *_, future), outcome in zip(mine, drawn, strict=True):
             future.set_result(outcome)
+            if outcome[0] is None or "drawn" not in outcome[0]:
+                with _DRAWS_LOCK:  # a failed draw is not kept: the next ask draws again
+                    _DRAWS.pop(key, None)
     return [future.result() for future in futures]
 
 
@@ -254,21 +257,40 @@ def verify_many(
         to_draw = {json.dumps(d, sort_keys=True): (d, wall) for d, wall in drawing}
         problems = list(to_draw.values())
         shares = [problems[start::workers] for start in range(workers)]
-        list(pool.map(lambda share: _draws(sandbox, share), [s for s in shares if s]))
+        # This call's draws, failed ones too (the next call draws those again). A share that
+        # raised is not kept: the job's own draw below tries again and says why.
+        drawn_now: dict[str, Drawn] = {}
+        for share, drawing_share in [(s, pool.submit(_draws, sandbox, s)) for s in shares if s]:
+            if drawing_share.exception() is None:
+                for (config, _), outcome in zip(share, drawing_share.result(), strict=True):
+                    drawn_now[json.dumps(config, sort_keys=True)] = outcome
         pending: list[tuple[int, dict[str, Any], float]] = []
         for position, (problem, program, to_draw_config, wall) in enumerate(plans):
             drawn = None
             if to_draw_config is not None:
-                ((report, result),) = _draws(sandbox, [(to_draw_config, wall)])
+                key = json.dumps(to_draw_config, sort_keys=True)
+                try:
+                    report, result = (
+                        drawn_now.get(key) or _draws(sandbox, [(to_draw_config, wall)])[0]
+                    )
+                except Exception as error:  # the sandbox broke: no verdict on the candidate
+                    done(position, _no_verdict(f"the sandbox failed drawing inputs: {error}"))
+                    continue
                 if report is None or "drawn" not in report:
-                    done(position, _verdict(report, result, "the run drawing the problem's inputs"))
+                    done(position, _draw_failed(report, result))
                     continue
                 drawn = report["drawn"]
             pending.append((position, harness_input(problem, program, test_timeout, drawn), wall))
         size = max(1, min(BATCH, -(-len(pending) // workers)))
         batches = [pending[start : start + size] for start in range(0, len(pending), size)]
-        for future in as_completed([pool.submit(_judge_together, sandbox, b) for b in batches]):
-            for position, verdict in future.result():
+        judging = {pool.submit(_judge_together, sandbox, batch): batch for batch in batches}
+        for future in as_completed(judging):
+            try:
+                judged = future.result()
+            except Exception as error:  # the sandbox broke: no verdict on these candidates
+                verdict = _no_verdict(f"the sandbox failed judging: {error}")
+                judged = [(position, verdict) for position, _, _ in judging[future]]
+            for position, verdict in judged:
                 done(position, verdict)
     return [verdicts[position] for position in range(len(jobs))]
 
@@ -283,6 +305,11 @@ def _judge_together(
     report, result = _run_harness(sandbox, config, wall, len(batch))
     judged = report.get("judged", []) if report is not None else []
     if len(batch) == 1 and not judged:
+        silent = report is None and not (result.timed_out or result.oom_killed)
+        if silent and not sandbox_works(sandbox):  # the sandbox died, not (only) the candidate
+            ended = f"ended with exit code {result.exit_code} ({_last_line(result.stderr)})"
+            reason = f"the sandbox broke: the run {ended} and a run judging nothing fails too"
+            return [(batch[0][0], _no_verdict(reason, result))]
         return [(batch[0][0], _verdict(report, result))]
     verdicts = [
         (position, _verdict(entry, result))
@@ -293,17 +320,55 @@ def _judge_together(
     return verdicts
 
 
-def _verdict(report: dict[str, Any] | None, result: ExecResult, run: str = "the run") -> Verdict:
+def sandbox_works(sandbox: Sandbox) -> bool:
+    """Whether the judge runs and reports in `sandbox`, given nothing to do: told apart from a
+    candidate that took its run down, a broken sandbox gives no verdict."""
+    try:
+        report, _ = _run_harness(sandbox, {"draw": []}, 30, 1)
+    except Exception:  # a sandbox that raises does not work
+        return False
+    return report is not None and report.get("drawn") == []
+
+
+def _no_verdict(reason: str, result: ExecResult | None = None) -> Verdict:
+    """We could not judge the candidate (the sandbox or the judge broke, or the problem's inputs
+    could not be drawn): an `error`, which the pipeline judges again rather than keeps."""
+    details = {} if result is None else {"stderr": result.stderr[-2000:], "backend": result.backend}
+    evidence = Evidence(check="harness", outcome="error", reason=reason, details=details)
+    seconds = 0.0 if result is None else result.wall_seconds
+    return Verdict(
+        status="error", verifier=NAME, version=VERSION, evidence=[evidence], seconds=seconds
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip()[:200] if lines else "no detail"
+
+
+def _draw_failed(report: dict[str, Any] | None, result: ExecResult) -> Verdict:
+    """No candidate ran in a draw: whatever stopped it, there is no verdict on the candidate."""
+    if report is not None and report.get("harness_error"):
+        reason = f"drawing the problem's inputs failed: {_last_line(report['harness_error'])}"
+    else:
+        ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
+        said = _last_line(result.stderr)
+        reason = f"the run drawing the problem's inputs {ended} before it reported ({said})"
+    return _no_verdict(reason, result)
+
+
+def _verdict(report: dict[str, Any] | None, result: ExecResult) -> Verdict:
     """A candidate's verdict from its share of a harness report (None when there was none)."""
     if report is None:
-        # No framed report: the run was killed, or the candidate took the judge down with it.
+        # No framed report, in a sandbox that works: the run was killed, or the candidate took
+        # the judge down with it.
         ended = "timed out" if result.timed_out else f"ended with exit code {result.exit_code}"
         status = "timeout" if result.timed_out else "fail"
         evidence = [
             Evidence(
                 check="harness",
                 outcome="no-report",
-                reason=f"{run} {ended} before the judge reported; nothing counts as passed",
+                reason=f"the run {ended} before the judge reported; nothing counts as passed",
                 details={"stderr": result.stderr[-2000:], "backend": result.backend},
             )
         ]
@@ -313,7 +378,7 @@ def _verdict(report: dict[str, Any] | None, result: ExecResult, run: str = "the 
             Evidence(
                 check="harness",
                 outcome="error",
-                reason="the problem's tests are broken",
+                reason=f"the judge crashed: {_last_line(report['harness_error'])}",
                 details={"traceback": report["harness_error"][-2000:]},
             )
         ]

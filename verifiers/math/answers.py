@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from verifiers.math import screen
-from verifiers.math.latex_text import last_boxed
+from verifiers.math.final_answer import FORMAT_REASON, Extracted, answer_parts, gold_parts
 from verifiers.math.workers import Limits, Outcome, WorkerPool
-from verifiers.verdict import Evidence, Verdict
+from verifiers.verdict import Evidence, Verdict, VerdictStatus
 
 VERIFIER = "math-answer"
 VERSION = "1.0"
@@ -25,17 +25,22 @@ ANSWER_LIMITS = Limits(cpu_seconds=5, wall_seconds=10.0)
 class AnswerPair(BaseModel):
     """One row of `factory verify answers`: a gold answer and a candidate to compare with it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Other keys (a file's metadata columns) are kept and copied to the output row.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
     gold: str
     answer: str
 
 
-def _verdict(outcome: Outcome) -> Verdict:
+def _verdict(outcome: Outcome, found: Extracted) -> Verdict:
+    details = found_details(found)
     if outcome.status != "ok" or outcome.result is None:
-        evidence = Evidence(check="answer", outcome=outcome.status, reason=outcome.error)
-        status = "timeout" if outcome.status == "timeout" else "error"
+        evidence = Evidence(
+            check="answer", outcome=outcome.status, reason=outcome.error, details=details
+        )
+        statuses: dict[str, VerdictStatus] = {"timeout": "timeout", "limit": "fail"}
+        status = statuses.get(outcome.status, "error")
         return Verdict(
             status=status,
             verifier=VERIFIER,
@@ -48,22 +53,28 @@ def _verdict(outcome: Outcome) -> Verdict:
         status="pass" if decision == "equivalent" else "fail",
         verifier=VERIFIER,
         version=VERSION,
-        evidence=[Evidence(check="answer", outcome=decision, reason=str(outcome.result["reason"]))],
+        evidence=[
+            Evidence(
+                check="answer",
+                outcome=decision,
+                reason=str(outcome.result["reason"]),
+                details=details,
+            )
+        ],
         seconds=outcome.seconds,
     )
 
 
-def _refused(reason: str) -> Verdict:
-    evidence = Evidence(check="answer", outcome="undecided", reason=reason)
+def _refused(reason: str, outcome: str = "undecided") -> Verdict:
+    evidence = Evidence(check="answer", outcome=outcome, reason=reason)
     return Verdict(
         status="fail", verifier=VERIFIER, version=VERSION, evidence=[evidence], seconds=0
     )
 
 
-def candidate_answer(text: str) -> str:
-    """A candidate may be a whole solution: its last \\boxed{} is the answer."""
-    boxed = last_boxed(text)
-    return boxed if boxed is not None else text
+def found_details(found: Extracted) -> dict[str, str]:
+    """Evidence of which extraction rule found the final answer(s), and what they were."""
+    return {"extracted_by": found.rule, "answers": " | ".join(found.parts)[:300]}
 
 
 def verify_answers(
@@ -75,21 +86,31 @@ def verify_answers(
     verdicts: list[Verdict | None] = [None] * len(pairs)
     jobs: list[int] = []
     payloads: list[dict[str, object]] = []
+    extracted: list[Extracted] = []
     for position, (gold, answer) in enumerate(pairs):
-        answer = candidate_answer(answer)
-        refusal = screen.refuse(gold, screen.MAX_ANSWER_CHARS) or screen.refuse(
-            answer, screen.MAX_ANSWER_CHARS
+        refusal = screen.refuse(answer, screen.MAX_SOLUTION_CHARS)
+        found = answer_parts(answer if refusal is None else "")
+        golds = gold_parts(gold)
+        texts = [*golds, *found.parts]
+        refusal = refusal or next(
+            (r for r in (screen.refuse(t, screen.MAX_ANSWER_CHARS) for t in texts) if r), None
         )
+        if refusal is None and not found.parts:
+            verdicts[position] = _refused(FORMAT_REASON, "format")
+            if on_done is not None:
+                on_done(position)
+            continue
         if refusal is not None:
             verdicts[position] = _refused(refusal)
             if on_done is not None:
                 on_done(position)
             continue
         jobs.append(position)
-        payloads.append({"gold": gold, "answer": answer})
+        extracted.append(found)
+        payloads.append({"golds": list(golds), "answers": list(found.parts)})
 
     def finished(job: int, outcome: Outcome) -> None:
-        verdicts[jobs[job]] = _verdict(outcome)
+        verdicts[jobs[job]] = _verdict(outcome, extracted[job])
         if on_done is not None:
             on_done(jobs[job])
 

@@ -149,9 +149,38 @@ def counterexample(
     return None
 
 
+_ORDERLESS = (sympy.Add, sympy.Mul, sympy.FiniteSet)
+
+
+def _canonical(value: sympy.Basic) -> tuple[object, ...]:
+    """A key equal for two trees that differ only in the order of terms and factors.
+
+    latex2sympy keeps the written order of unevaluated sums and products, so `b a + c` and
+    `c + a b` are different trees; comparing keys proves them equal without evaluating
+    anything (no numeric search, no huge factorials built).
+    """
+    if not value.args:
+        return (type(value).__name__, sympy.srepr(value))
+    keys = [_canonical(arg) for arg in value.args]
+    if isinstance(value, _ORDERLESS):
+        keys.sort(key=repr)
+    return (type(value).__name__, *keys)
+
+
+def same_up_to_order(gold: sympy.Basic, candidate: sympy.Basic) -> bool:
+    try:
+        return _canonical(gold) == _canonical(candidate)
+    except RecursionError:
+        return False
+
+
 def scalar_equal(gold: sympy.Basic, candidate: sympy.Basic) -> Finding:
-    """Equality of two numbers or expressions, decided only by proof or by a counterexample."""
-    if gold == candidate:
+    """Equality of two numbers or expressions, decided only by proof or by a counterexample.
+
+    The exact proofs that cost nothing (same tree up to the order of terms) come before the
+    numeric search for a counterexample, which comes before simplification.
+    """
+    if gold == candidate or same_up_to_order(gold, candidate):
         return EQUIVALENT
     if not isinstance(gold, sympy.Expr) or not isinstance(candidate, sympy.Expr):
         return _undecided(f"cannot compare {type(gold).__name__} with {type(candidate).__name__}")
@@ -359,6 +388,45 @@ def _either(options: Sequence[Callable[[], Finding]]) -> Finding:
     return undecided[0] if undecided else findings[0]
 
 
+def _permuted(value: sympy.Basic, order: list[int]) -> sympy.Basic:
+    """A named tuple (or a set of them) with its items put in another answer's name order."""
+    if isinstance(value, sympy.Tuple) and len(value) == len(order):
+        return sympy.Tuple(*(value[position] for position in order))
+    if isinstance(value, sympy.FiniteSet):
+        return sympy.FiniteSet(*(_permuted(item, order) for item in value))
+    return value
+
+
+def _assigns(value: sympy.Basic) -> bool:
+    return isinstance(value, sympy.Eq) or (
+        isinstance(value, sympy.FiniteSet) and any(isinstance(v, sympy.Eq) for v in value)
+    )
+
+
+def _unnamed(gold: Answer, candidate: Answer) -> tuple[sympy.Basic, sympy.Basic] | Finding:
+    """The two values to compare once names are matched: a name on one side only is dropped
+    (`(a, b) = (4, 1)` vs `(4, 1)`), the same names in another order are reordered."""
+    assert gold.value is not None and candidate.value is not None
+    gold_value, candidate_value = gold.value, candidate.value
+    if gold.names and candidate.names:
+        if gold.names == candidate.names:
+            return gold_value, candidate_value
+        if sorted(gold.names) != sorted(candidate.names) or len(gold.names) < 2:
+            return _undecided(f"the answers name {gold.names} and {candidate.names}")
+        order = [candidate.names.index(name) for name in gold.names]
+        return gold_value, _permuted(candidate_value, order)
+    if gold.names or candidate.names:
+        named, other = (gold, candidate) if gold.names else (candidate, gold)
+        assert other.value is not None
+        if _assigns(other.value):
+            return _undecided(f"the answers name {named.names} and an equation's variable")
+        if isinstance(named.value, sympy.Tuple) and other.ordered is not None:
+            return (
+                (other.ordered, candidate_value) if other is gold else (gold_value, other.ordered)
+            )
+    return gold_value, candidate_value
+
+
 def answers_equal(gold: Answer, candidate: Answer) -> Finding:
     """Compare two final answers, including their units, percent signs and degree marks."""
     if gold.kind != candidate.kind:
@@ -369,12 +437,17 @@ def answers_equal(gold: Answer, candidate: Answer) -> Finding:
         return _different(f"{gold.text!r} is not {candidate.text!r}")
     if gold.unit and candidate.unit and gold.unit != candidate.unit:
         return _undecided(f"different units ({gold.unit} vs {candidate.unit})")
+    if gold.ratio != candidate.ratio:
+        return _undecided("a ratio is compared only with a ratio")
     assert gold.value is not None and candidate.value is not None
     if gold.oversized or candidate.oversized:
-        if gold.value == candidate.value:
+        if gold.value == candidate.value and gold.names == candidate.names:
             return EQUIVALENT
         return _undecided("too large to evaluate")
-    gold_value, candidate_value = gold.value, candidate.value
+    values = _unnamed(gold, candidate)
+    if isinstance(values, Finding):
+        return values
+    gold_value, candidate_value = values
     if gold.degrees != candidate.degrees and isinstance(gold_value, sympy.Expr):
         in_radians = gold_value * sympy.pi / 180 if gold.degrees else gold_value * 180 / sympy.pi
         return _either(

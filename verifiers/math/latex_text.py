@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 _OPEN = "({["
 _CLOSE = ")}]"
 
@@ -49,16 +51,15 @@ def wrapped_in(text: str, opening: str, closing: str) -> str | None:
     return inner if depth == 0 else None
 
 
-def last_boxed(text: str) -> str | None:
-    """Content of the last \\boxed{...} or \\fbox{...}, braces matched (or `\\boxed 5`)."""
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
-        return None
+def _boxed_at(text: str, start: int) -> tuple[str | None, int]:
+    """The content of the box command at `start` (braces matched, or `\\boxed 5`) and its end."""
     command = "\\boxed" if text.startswith("\\boxed", start) else "\\fbox"
-    rest = text[start + len(command) :].lstrip()
+    after = start + len(command)
+    rest = text[after:].lstrip()
+    offset = len(text) - len(rest)
     if not rest.startswith("{"):
         token = rest.split(None, 1)[0] if rest.strip() else ""
-        return token.split("$")[0] or None
+        return token.split("$")[0] or None, offset + len(token)
     depth = 0
     for position, char in enumerate(rest):
         if char == "{":
@@ -66,8 +67,32 @@ def last_boxed(text: str) -> str | None:
         elif char == "}":
             depth -= 1
             if depth == 0:
-                return rest[1:position]
-    return None
+                return rest[1:position], offset + position + 1
+    return None, len(text)
+
+
+_BOX = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
+
+
+def all_boxed(text: str) -> list[str]:
+    """The content of every \\boxed{...} or \\fbox{...} in order; none when one is unclosed
+    (a cut-off box may have held a different answer)."""
+    found = []
+    position = 0
+    while match := _BOX.search(text, position):
+        content, position = _boxed_at(text, match.start())
+        if content is None:
+            return []
+        found.append(content)
+    return found
+
+
+def last_boxed(text: str) -> str | None:
+    """Content of the last \\boxed{...} or \\fbox{...}, braces matched (or `\\boxed 5`)."""
+    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    if start < 0:
+        return None
+    return _boxed_at(text, start)[0]
 
 
 def unbox(text: str) -> str:

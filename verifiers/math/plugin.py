@@ -26,7 +26,12 @@ class MathVerifier:
                     f"the math verifier cannot judge {problem.domain} problem {problem.id}"
                 )
             traces.append(
-                TraceInput(id=problem.id, reference_answer=problem.answer, solution=solution)
+                TraceInput(
+                    id=problem.id,
+                    problem=problem.statement,
+                    reference_answer=problem.answer,
+                    solution=solution,
+                )
             )
         return verify_traces(traces, self._pool)
 

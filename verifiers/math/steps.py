@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from verifiers.math.latex_text import last_boxed, split_top_level, unbox
+from verifiers.math.latex_text import split_top_level, unbox
 
-_DISPLAY = re.compile(
-    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(align|aligned|equation|gather|eqnarray|multline)\*?\}"
-    r"(.+?)\\end\{\3\*?\}",
+_DISPLAY = re.compile(  # contents never hold their own opener: linear on unclosed openers
+    r"\$\$((?:(?!\$\$).)+?)\$\$|\\\[((?:(?!\\\[).)+?)\\\]"
+    r"|\\begin\{(align|aligned|equation|gather|eqnarray|multline)\*?\}"
+    r"((?:(?!\\begin\{\3\*?\}).)+?)\\end\{\3\*?\}",
     re.S,
 )
-_INLINE = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)", re.S)
+_INLINE = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$|\\\(((?:(?!\\\().)+?)\\\)", re.S)
 _NUMBERED = re.compile(
     r"^\s*(?:\*\*)?(?:step\s*\d+\s*[:.)]?|\d+[.)]\s|\(\d+\)\s|[-*\u2022]\s)", re.I
 )
@@ -79,18 +80,6 @@ class Step:
 
     def payload(self) -> dict[str, object]:
         return {"index": self.index, "relations": self.relations, "flags": self.flags}
-
-
-def final_answer(solution: str) -> str | None:
-    """The last \\boxed{} answer, else a GSM8K `#### n` line or an 'answer is ...' sentence."""
-    boxed = last_boxed(solution)
-    if boxed is not None:
-        return boxed
-    hashes = re.findall(r"^####\s*(.+)$", solution, re.M)
-    if hashes:
-        return str(hashes[-1]).strip()
-    stated = re.findall(r"answer\s*(?:is|:)\s*(.+?)\s*(?:\.\s*$|$)", solution, re.I | re.M)
-    return str(stated[-1]).strip() if stated else None
 
 
 def split_steps(solution: str) -> list[str]:

@@ -15,8 +15,11 @@ import sympy
 from verifiers.math import magnitude, screen
 from verifiers.math.budget import OutOfTime, budget
 from verifiers.math.equivalence import Finding, answers_equal
+from verifiers.math.final_answer import FORMAT_REASON
+from verifiers.math.latex_text import split_top_level
 from verifiers.math.parse import Answer, Unreadable, read_answer
 from verifiers.math.relations import RELATION_SECONDS, check_steps, read_side
+from verifiers.math.rounding import rounded_equal, written_places
 
 Payload = dict[str, Any]
 
@@ -40,7 +43,21 @@ def read_gold(text: str) -> Answer | str:
     return _read(text)
 
 
-def compare(gold_text: str, answer_text: str) -> Finding:
+def _rounded(gold: Answer, answer: Answer, places: int) -> Finding | None:
+    """Equivalent when the problem asks for `places` decimals and the answer is the gold
+    rounded to exactly that many; None when rounding does not apply or does not hold."""
+    plain = not (answer.names or answer.ratio or answer.percent or answer.degrees)
+    same_marks = (gold.percent, gold.degrees) == (answer.percent, answer.degrees)
+    if gold.kind != "math" or answer.kind != "math" or not (plain and same_marks):
+        return None
+    if written_places(answer.text) != places or gold.value is None or answer.value is None:
+        return None
+    if not rounded_equal(gold.value, answer.value, places):
+        return None
+    return Finding("equivalent", f"equal when rounded to {places} decimal places, as asked")
+
+
+def compare(gold_text: str, answer_text: str, places: int | None = None) -> Finding:
     gold = read_gold(gold_text)
     if isinstance(gold, str):
         return Finding("undecided", f"gold answer unreadable: {gold}")
@@ -48,24 +65,61 @@ def compare(gold_text: str, answer_text: str) -> Finding:
     if isinstance(answer, str):
         return Finding("undecided", f"answer unreadable: {answer}")
     try:
-        return answers_equal(gold, answer)
+        finding = answers_equal(gold, answer)
+        if finding.decision != "equivalent" and places is not None:
+            return _rounded(gold, answer, places) or finding
+        return finding
     except OutOfTime:
         return Finding("undecided", "comparison ran out of time")
     except RecursionError:
         return Finding("undecided", "expression nested too deeply to compare")
 
 
+def _worst(findings: list[Finding]) -> Finding:
+    for decision in ("different", "undecided"):
+        for finding in findings:
+            if finding.decision == decision:
+                return finding
+    return findings[0]
+
+
+def compare_parts(golds: list[str], answers: list[str], places: int | None = None) -> Finding:
+    """Several final answers: each must equal a single gold (a hedge fails), and a gold of
+    several parts needs every part, in order, one answer each (or one comma list)."""
+    if len(golds) == 1:
+        findings = [compare(golds[0], answer, places) for answer in answers]
+        worst = _worst(findings)
+        if len(answers) == 1 or worst.decision == "equivalent":
+            return worst
+        if len(split_top_level(golds[0])) == len(
+            answers
+        ):  # gold `-7, 7`: `\\boxed{-7}, \\boxed{7}`
+            listed = compare(golds[0], ", ".join(answers))
+            if listed.decision == "equivalent":
+                return listed
+        offered = "; ".join(answers)[:120]
+        return Finding(
+            worst.decision, f"the text offers {len(answers)} answers ({offered}): {worst.reason}"
+        )
+    if len(answers) == 1:
+        answers = [item.strip() for item in split_top_level(answers[0])]
+    if len(answers) != len(golds):
+        return Finding("different", f"{len(golds)} answer parts expected, {len(answers)} given")
+    pairs = zip(golds, answers, strict=True)
+    return _worst([compare(gold, answer, places) for gold, answer in pairs])
+
+
 def answer_task(payload: Payload) -> Payload:
-    finding = compare(payload["gold"], payload["answer"])
+    finding = compare_parts(payload["golds"], payload["answers"], payload.get("places"))
     return {"decision": finding.decision, "reason": finding.reason}
 
 
 def trace_task(payload: Payload) -> Payload:
     """Judge the final answer and every step's relations of one solution."""
-    if payload["answer"] is None:
-        answer: Payload = {"decision": "undecided", "reason": "no final answer found"}
+    if not payload["answers"]:
+        answer: Payload = {"decision": "format", "reason": FORMAT_REASON}
     else:
-        answer = answer_task({"gold": payload["gold"], "answer": payload["answer"]})
+        answer = answer_task(payload)
     return {"answer": answer, "steps": check_steps(payload["steps"])}
 
 

@@ -11,7 +11,10 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from verifiers.math import screen
-from verifiers.math.steps import final_answer, parse_solution
+from verifiers.math.answers import found_details
+from verifiers.math.final_answer import Extracted, extract, gold_parts
+from verifiers.math.rounding import asked_places
+from verifiers.math.steps import parse_solution
 from verifiers.math.workers import Limits, Outcome, WorkerPool
 from verifiers.verdict import Evidence, Verdict
 
@@ -23,7 +26,8 @@ TRACE_LIMITS = Limits(cpu_seconds=40, wall_seconds=60.0)
 class TraceInput(BaseModel):
     """One row of `factory verify traces`: a problem, its reference answer and a solution."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Other keys (a file's metadata columns) are kept and copied to the output row.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
     problem: str = ""
@@ -39,12 +43,17 @@ def _failed(outcome: str, reason: str, seconds: float) -> Verdict:
     )
 
 
-def _verdict(outcome: Outcome) -> Verdict:
+def _verdict(outcome: Outcome, found: Extracted | None) -> Verdict:
     if outcome.status != "ok" or outcome.result is None:
         return _failed(outcome.status, outcome.error, outcome.seconds)
     answer = outcome.result["answer"]
     evidence = [
-        Evidence(check="answer", outcome=str(answer["decision"]), reason=str(answer["reason"]))
+        Evidence(
+            check="answer",
+            outcome=str(answer["decision"]),
+            reason=str(answer["reason"]),
+            details=found_details(found) if found else {},
+        )
     ]
     refuted = False
     for step in outcome.result["steps"]:
@@ -71,11 +80,15 @@ def _verdict(outcome: Outcome) -> Verdict:
     )
 
 
-def trace_payload(reference_answer: str, solution: str) -> dict[str, object]:
-    """What the worker needs: the gold answer, the extracted final answer and the steps."""
+def trace_payload(
+    reference_answer: str, solution: str, found: Extracted | None, problem: str = ""
+) -> dict[str, object]:
+    """What the worker needs: the gold's parts, the extracted final answers, the steps, and the
+    decimal places the problem asks the answer rounded to (None: exact value only)."""
     return {
-        "gold": reference_answer,
-        "answer": final_answer(solution),
+        "places": asked_places(problem),
+        "golds": list(gold_parts(reference_answer)),
+        "answers": list(found.parts) if found else [],
         "steps": [step.payload() for step in parse_solution(solution)],
     }
 
@@ -89,6 +102,7 @@ def verify_traces(
     verdicts: list[Verdict | None] = [None] * len(traces)
     jobs: list[int] = []
     payloads: list[dict[str, object]] = []
+    extracted: list[Extracted | None] = []
     for position, trace in enumerate(traces):
         refusal = screen.refuse(trace.solution, screen.MAX_SOLUTION_CHARS)
         if refusal is not None:
@@ -97,10 +111,12 @@ def verify_traces(
                 on_done(position)
             continue
         jobs.append(position)
-        payloads.append(trace_payload(trace.reference_answer, trace.solution))
+        found = extract(trace.solution)
+        extracted.append(found)
+        payloads.append(trace_payload(trace.reference_answer, trace.solution, found, trace.problem))
 
     def finished(job: int, outcome: Outcome) -> None:
-        verdicts[jobs[job]] = _verdict(outcome)
+        verdicts[jobs[job]] = _verdict(outcome, extracted[job])
         if on_done is not None:
             on_done(jobs[job])
 

@@ -29,7 +29,9 @@ from typing import Any, Literal
 from verifiers.math.budget import CpuLimit
 
 Payload = dict[str, Any]
-TaskStatus = Literal["ok", "timeout", "error"]
+# `limit`: the input needs more memory or nesting than the bounds allow, which judges it (like
+# `timeout`); `error`: the worker could not judge (it died, the check raised).
+TaskStatus = Literal["ok", "timeout", "limit", "error"]
 
 _TASKS_MODULE = "verifiers.math.tasks"
 
@@ -72,9 +74,9 @@ def _run_one(
     except CpuLimit:
         return "timeout", None, f"CPU limit of {cpu}s reached"
     except MemoryError:
-        return "error", None, "memory limit reached"
+        return "limit", None, "memory limit reached"
     except RecursionError:
-        return "error", None, "input nested too deeply"
+        return "limit", None, "input nested too deeply"
     except Exception as error:
         return "error", None, f"{type(error).__name__}: {str(error)[:200]}"
     finally:

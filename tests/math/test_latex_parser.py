@@ -1,0 +1,43 @@
+"""Our LaTeX parser gives latex2sympy's values without its per-number sympify, parsing once."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+import sympy
+import sympy.core.numbers
+from latex2sympy2_extended import latex2sympy
+
+from verifiers.math.latex_parser import NORMALIZE, parse_latex, parse_normalized
+
+TEXTS = [
+    "42", "-7", "007", "3.14", ".5", "1,000,000", "12 + 3.5 \\cdot 7", "\\frac{120}{60} = 2",
+    "2^{10} - 1", "1.5e3", "x^2 + 2x + 1", "\\sqrt{8}", "(1, 2)", "\\{1, 2, 3\\}", "50\\%",
+    "\\begin{pmatrix}1 & 2\\\\3 & 4\\end{pmatrix}", "0,5",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_values_are_latex2sympys_own(text: str) -> None:
+    shipped = latex2sympy(text, is_real=True, normalization_config=NORMALIZE)
+    if isinstance(shipped, sympy.MatrixBase):
+        shipped = sympy.ImmutableMatrix(shipped)
+    assert parse_latex(text) == shipped
+
+
+def _no_sympify(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a number went through sympify")
+
+
+def test_numbers_never_go_through_sympify() -> None:
+    with mock.patch.object(sympy.core.numbers, "sympify", _no_sympify):
+        for text in ("12 + 3.5 \\cdot 7", "\\frac{120}{60} = 2", "0.125", "19 \\cdot 6 - 114"):
+            parse_normalized.__wrapped__(text)
+
+
+def test_the_same_text_is_parsed_once() -> None:
+    parse_normalized.cache_clear()
+    first = parse_latex("\\frac{1}{2} + x")
+    assert parse_latex("  \\frac{1}{2}  +  x ") is first
+    assert parse_normalized.cache_info().misses == 1
