@@ -18,6 +18,7 @@ from verifiers.verdict import Evidence, Verdict
 
 _WHOLE = re.compile(r"^-?\d+(?:\.0*)?$")
 _FRAME = 'File "solution.py"'
+_NUMBERED = re.compile(r"(\d+)\.\s")  # a numbered step's marker: "4. Check: ..."
 _FENCE = re.compile(r"^```python\n(.*?)^```[ \t]*$", re.M | re.S)
 
 
@@ -85,16 +86,28 @@ def _rebuilt(
     solution: str, spans: list[tuple[int, int]], step: int, wrong: str, later: dict[int, str | None]
 ) -> str:
     """`solution` with step `step` (1-based) replaced by `wrong` and later steps by `later`
-    (None leaves a step out), the text between steps kept."""
+    (None leaves a step out), the text between steps kept; numbered steps after a numbered one
+    left out are numbered on, so the list has no gap ("3." then "5.")."""
     out = solution[: spans[step - 1][0]] + wrong
     cursor = spans[step - 1][1]
+    left_out = 0
     for index in range(step + 1, len(spans) + 1):
         start, end = spans[index - 1]
         new = later.get(index, solution[start:end])
-        if new is not None:
-            out += solution[cursor:start] + new
+        if new is None:
+            left_out += bool(_NUMBERED.match(solution[start:end]))
+        else:
+            out += solution[cursor:start] + _renumbered(new, left_out)
         cursor = end
     return out + solution[cursor:]
+
+
+def _renumbered(step: str, by: int) -> str:
+    """`step` with its leading "N." lowered by `by` (unchanged when it has none)."""
+    found = _NUMBERED.match(step)
+    if found is None or by == 0:
+        return step
+    return f"{int(found.group(1)) - by}{step[found.end(1) :]}"
 
 
 def compose_math(

@@ -119,6 +119,20 @@ def test_the_wrong_value_is_carried_through_later_arithmetic(pool: WorkerPool) -
     assert_proven(pool, correction, muffins.problem)
 
 
+def test_the_rejected_side_leaves_out_the_own_check_and_numbers_on(pool: WorkerPool) -> None:
+    tank = source("math/arithmetic-04", 2)  # 35 - 7 = 28; 840 / 28 = 30; 3. Check; 4. Final
+    corrections = inject_math([tank], pool, per_trace=2, operators=["wrong-operation"])
+    [correction] = [c for c in corrections if c.wrong.endswith("$35 - 7 = 42$ litres.")]
+    assert correction.rejected is not None
+    assert "3. Check:" in correction.text  # the solution's own check, which the slip fails
+    assert correction.rejected.splitlines()[1:] == [
+        "2. Filling 840 litres at that rate takes $\\frac{840}{42} = 20$ minutes.",
+        "3. Final answer: \\boxed{20}",
+    ]
+    assert isinstance(tank.problem, MathProblem)
+    assert_proven(pool, correction, tank.problem)
+
+
 def test_a_wrong_identity_is_exposed_at_a_simple_point(pool: WorkerPool) -> None:
     squares = source("math/quadratic-equations-02", 0)  # x^2 - 49 = (x - 7)(x + 7)
     [correction] = inject_math([squares], pool, per_trace=1, operators=["arithmetic-slip"])
