@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from factory.inject.math_text import binary_sign, groups, multiplied, numbers, terms
+from factory.inject.math_text import binary_sign, factors, groups, multiplied, numbers, terms
 
 _SWAPS = (  # (written, computed instead, note)
     ("\\cdot", "+", "I added instead of multiplying"),
@@ -125,18 +125,28 @@ def wrong_distribution(lhs: str, result: str) -> list[Slip]:
 
 def wrong_operation(lhs: str, result: str) -> list[Slip]:
     """One operation of the calculation done as another (added instead of multiplied, ...).
-    A written fraction is never taken for a product: `\\frac{150}{6} = 900` is no one's slip."""
+    A written fraction is never taken for a product: `\\frac{150}{6} = 900` is no one's slip;
+    nor is one link of a longer product (`3 \\cdot 2 \\cdot 1` as `3 \\cdot 2 + 1`); a product
+    added instead is the sum of its two factors (`14 - 2 \\cdot 4` as `14 - (2 + 4)`)."""
     slips = []
     for written, instead, note in _SWAPS:
         for match in re.finditer(
             re.escape(written) + (r"(?![A-Za-z])" if "\\" in written else ""), lhs
         ):
-            start = match.start()
+            start, end = match.span()
             if written in "+-" and not binary_sign(lhs, start):
                 continue
             if written == "-" and lhs[:start].rstrip().endswith(("^", "_")):
                 continue
-            compute = _replace(lhs, start, match.end(), f" {instead} ")
+            compute = _replace(lhs, start, end, f" {instead} ")
+            if written not in "+-":
+                joined = factors(lhs, start, end)
+                if joined is None:
+                    continue
+                left, right = joined
+                if lhs[:left].strip() or lhs[right:].strip():
+                    inside = f"{lhs[left:start].strip()} {instead} {lhs[end:right].strip()}"
+                    compute = f"{lhs[:left].rstrip()} ({inside}) {lhs[right:].lstrip()}".strip()
             slips.append(Slip("wrong-operation", note, compute=compute))
     return slips
 

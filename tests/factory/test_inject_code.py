@@ -113,6 +113,15 @@ def test_and_or_swap_keeps_the_layout_and_leaves_longer_chains_alone() -> None:
     assert logic[0].source == program.replace("(a > 0)  or  b", "(a > 0)  and  b")
 
 
+def test_a_remainder_test_is_not_moved_by_one_but_a_parity_test_is() -> None:
+    program = (
+        "def f(n, d):\n    while n % d == 0:\n        n //= d\n"
+        "    return n % 2 == 0\n"
+    )
+    moved = [m.after for m in mutants(program, "f") if m.operator == "off-by-one"]
+    assert moved == ["n % 2 == 1"]
+
+
 def test_no_mutant_returns_none_replaces_a_body_or_relates_a_thing_to_itself() -> None:
     program = "def f(lo, hi):\n    while lo < hi:\n        lo += 1\n    return max(lo, hi)\n"
     found = list(mutants(program, "f"))

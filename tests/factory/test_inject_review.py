@@ -49,6 +49,20 @@ OPERATIONS = [
     ("2 + \\frac{1}{3}", "\\frac{7}{3}", "2 + (1) \\cdot (3)", False),  # 2 + 1/3 = 5
     ("\\frac{150}{6}", "25", "(150) \\cdot (6)", False),  # 150/6 = 900
     ("19 \\cdot 6", "114", "91 \\cdot 6", False),  # read 19 as 91 where 19 is written
+    ("14 - 2 \\cdot 4", "6", "14 - (2 + 4)", True),  # the product's two factors added
+    ("14 - 2 \\cdot 4", "6", "14 - 2 + 4", False),  # 14 - 2 + 4 = 16: no one adds that way
+    (
+        "\\frac{7 \\cdot 6 \\cdot 5}{3 \\cdot 2 \\cdot 1}",
+        "35",
+        "\\frac{7 \\cdot 6 \\cdot 5}{3 \\cdot 2 + 1}",
+        False,
+    ),
+    (
+        "4 \\cdot 3 \\cdot 2 \\cdot 1",
+        "24",
+        "4 + 3 \\cdot 2 \\cdot 1",
+        False,
+    ),  # one link of a product
 ]
 
 # (step text, a check of the work?)

@@ -101,6 +101,17 @@ def _small(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value <= 9
 
 
+def _divisibility(node: ast.Compare) -> bool:
+    """`n % d == 0` for a `d` other than 2: a remainder test, where 1 for 0 is no one's bug (a
+    parity test, `n % 2 == 0`, is: odd and even get mixed up)."""
+    left = node.left
+    return (
+        isinstance(left, ast.BinOp)
+        and isinstance(left.op, ast.Mod)
+        and not (isinstance(left.right, ast.Constant) and left.right.value == 2)
+    )
+
+
 def _compared_bound(node: ast.AST) -> ast.AST:
     assert isinstance(node, ast.Compare) and isinstance(node.comparators[0], ast.Constant)
     bound = node.comparators[0].value
@@ -324,6 +335,7 @@ def _sites(scope: ast.AST) -> Iterator[tuple[str, ast.AST, str, Rewrite | None]]
             and len(node.ops) == 1
             and not isinstance(node.ops[0], ast.Is | ast.IsNot | ast.In | ast.NotIn)
             and _small(node.comparators[0])
+            and not _divisibility(node)
         ):
             why = "the number it compares with is off by one"
             yield "off-by-one", node, why, _compared_bound
