@@ -131,8 +131,12 @@ def _substitute(text: str, carried: dict[str, str]) -> str:
 
 
 def _blocked(text: str, carried: dict[str, str]) -> bool:
-    """Whether `text` mentions a value that changed but cannot be carried ("" in `carried`)."""
-    return any(carried.get(text[a:b]) == "" for a, b in numbers(text))
+    """Whether `text` mentions a value that changed but cannot be carried ("" in `carried`):
+    a number, or a written form such as `\\frac{4}{5}` (the rest of a step that still uses it
+    would snap back to the right value)."""
+    if any(carried.get(text[a:b]) == "" for a, b in numbers(text)):
+        return True
+    return any(old and not new and not literal(old) and old in text for old, new in carried.items())
 
 
 def _blocking(right: str, carried: dict[str, str]) -> None:

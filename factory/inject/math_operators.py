@@ -15,7 +15,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from factory.inject.math_text import binary_sign, factors, groups, multiplied, numbers, terms
+from factory.inject.math_text import (
+    binary_sign,
+    factors,
+    groups,
+    multiplied,
+    numbers,
+    plain,
+    terms,
+)
 
 _SWAPS = (  # (written, computed instead, note)
     ("\\cdot", "+", "I added instead of multiplying"),
@@ -46,9 +54,13 @@ def _bare(term: str) -> str:
 
 
 def arithmetic_slip(lhs: str, result: str) -> list[Slip]:
-    """The last digit of the result's last number is off by two (`7 \\cdot 8 = 54`)."""
+    """The last digit of the result's last number is off by two (`7 \\cdot 8 = 54`); in a
+    numeric result only when that number has two digits or more: a one-digit value is seen at
+    once (`\\frac{9}{3} = 1`, `\\frac{4}{5}` as `\\frac{4}{3}` are no one's slips)."""
     spans = numbers(result)
     if not spans:
+        return []
+    if plain(result) and sum(char.isdigit() for char in result[slice(*spans[-1])]) < 2:
         return []
     end = spans[-1][1]
     digit = int(result[end - 1])

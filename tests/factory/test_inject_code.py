@@ -114,10 +114,7 @@ def test_and_or_swap_keeps_the_layout_and_leaves_longer_chains_alone() -> None:
 
 
 def test_a_remainder_test_is_not_moved_by_one_but_a_parity_test_is() -> None:
-    program = (
-        "def f(n, d):\n    while n % d == 0:\n        n //= d\n"
-        "    return n % 2 == 0\n"
-    )
+    program = "def f(n, d):\n    while n % d == 0:\n        n //= d\n    return n % 2 == 0\n"
     moved = [m.after for m in mutants(program, "f") if m.operator == "off-by-one"]
     assert moved == ["n % 2 == 1"]
 

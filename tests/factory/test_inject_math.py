@@ -133,6 +133,26 @@ def test_the_rejected_side_leaves_out_the_own_check_and_numbers_on(pool: WorkerP
     assert_proven(pool, correction, tank.problem)
 
 
+def test_a_wrong_value_the_rest_of_its_step_still_uses_right_is_not_injected(
+    pool: WorkerPool,
+) -> None:
+    flour = MathProblem(
+        id="t/flour",
+        statement="A batch takes 6/4 cups of flour and 1/4 cup of sugar. How many cups do 4 "
+        "batches take?",
+        answer="7",
+    )
+    solution = (
+        "1. One batch takes $\\frac{6}{4} + \\frac{1}{4} = \\frac{7}{4}$ cups, so four take "
+        "$4 \\cdot \\frac{7}{4} = 7$ cups.\n2. Final answer: \\boxed{7}"
+    )
+    made = inject_math([Source("t/flour#0", flour, solution)], pool, per_trace=2)
+    # 6/4 - 1/4 = 5/4 would be followed by "4 · 7/4 = 7": the wrong value snapping back.
+    assert not [c for c in made if "\\frac{5}{4}" in c.wrong]
+    for correction in made:
+        assert_proven(pool, correction, flour)
+
+
 def test_a_wrong_identity_is_exposed_at_a_simple_point(pool: WorkerPool) -> None:
     squares = source("math/quadratic-equations-02", 0)  # x^2 - 49 = (x - 7)(x + 7)
     [correction] = inject_math([squares], pool, per_trace=1, operators=["arithmetic-slip"])

@@ -57,12 +57,11 @@ OPERATIONS = [
         "\\frac{7 \\cdot 6 \\cdot 5}{3 \\cdot 2 + 1}",
         False,
     ),
-    (
-        "4 \\cdot 3 \\cdot 2 \\cdot 1",
-        "24",
-        "4 + 3 \\cdot 2 \\cdot 1",
-        False,
-    ),  # one link of a product
+    ("4 \\cdot 3 \\cdot 2 \\cdot 1", "24", "4 + 3 \\cdot 2 \\cdot 1", False),  # one link of many
+    ("5 \\cdot 18", "90", "92", True),  # a slipped last digit (the result written directly)
+    ("\\frac{17220}{6}", "2870", "2872", True),
+    ("\\frac{9}{3}", "3", "1", False),  # a one-digit result is seen at once
+    ("\\frac{144}{180}", "\\frac{4}{5}", "\\frac{4}{3}", False),
 ]
 
 # (step text, a check of the work?)
@@ -237,7 +236,8 @@ def test_plausibility(right: str, wrong: str, lhs: str, good: bool) -> None:
 def test_math_operators_make_mistakes_people_make(
     lhs: str, result: str, mistaken: str, made: bool
 ) -> None:
-    computed = {" ".join(s.compute.split()) for o in OPERATORS.values() for s in o(lhs, result)}
+    made_by = [slip for operator in OPERATORS.values() for slip in operator(lhs, result)]
+    computed = {" ".join((slip.compute or slip.result).split()) for slip in made_by}
     assert (mistaken in computed) == made
 
 
