@@ -254,6 +254,19 @@ def branch(candidate: Candidate) -> Generator[str, Value, Branch | None]:
     return Branch(head + tail, split, following, later, continued=True)
 
 
+def _at(unknowns: re.Pattern[str], number: int, text: str) -> str:
+    """`text` with `number` put in for its unknowns, an explicit product sign where one
+    multiplies (`5x` as `5 \\cdot (2)`: the parser reads `5(2)` as 5 + 2)."""
+
+    def put(found: re.Match[str]) -> str:
+        before = text[: found.start()].rstrip()
+        command = re.search(r"\\[A-Za-z]+$", before) is not None  # `\cdot x`: no second sign
+        product = bool(before) and not command and (before[-1].isalnum() or before[-1] in ")}")
+        return f" \\cdot ({number})" if product else f"({number})"
+
+    return unknowns.sub(put, text)
+
+
 def _simple_point(
     candidate: Candidate, evidence: Evidence
 ) -> Generator[str, Value, tuple[str, str, str] | None]:
@@ -267,8 +280,8 @@ def _simple_point(
     pattern = re.compile(rf"(?<![\\A-Za-z])(?:{'|'.join(map(re.escape, names))})(?![A-Za-z])")
     lhs = candidate.side(candidate.chain.lhs)
     for number in SIMPLE_POINTS:
-        left = yield pattern.sub(f"({number})", lhs)
-        value = yield pattern.sub(f"({number})", candidate.wrong)
+        left = yield _at(pattern, number, lhs)
+        value = yield _at(pattern, number, candidate.wrong)
         if left and value and "rational" in left and "rational" in value:
             a, b = fraction(left["rational"]), fraction(value["rational"])
             if a != b:

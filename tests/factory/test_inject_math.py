@@ -166,6 +166,18 @@ def test_a_wrong_identity_is_exposed_at_a_simple_point(pool: WorkerPool) -> None
     assert_proven(pool, correction, squares.problem)
 
 
+def test_the_point_that_exposes_an_identity_is_put_in_as_a_product(pool: WorkerPool) -> None:
+    square = source("math/quadratic-equations-04", 0)  # x^2 - 4x - 1 = (x - 2)^2 - 5
+    made = inject_math([square], pool, per_trace=1, operators=["dropped-term"])
+    [correction] = [c for c in made if c.wrong.endswith("$x^2 - 4x - 1 = (x - 2)^2$.")]
+    # 4x at x = 2 is 4 · 2, not "4(2)" (which the parser reads as 4 + 2, giving -3)
+    assert correction.check.startswith(
+        "Check: taking x as 2, $x^2 - 4x - 1$ is -5 but $(x - 2)^2$ is 0, so "
+    )
+    assert isinstance(square.problem, MathProblem)
+    assert_proven(pool, correction, square.problem)
+
+
 def test_a_solution_that_does_not_verify_gets_no_injection(pool: WorkerPool) -> None:
     wrong = source("math/arithmetic-01", 0)
     broken = Source(wrong.trace_id, wrong.problem, wrong.candidate.replace("114", "104", 1))
