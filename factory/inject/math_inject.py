@@ -219,10 +219,12 @@ def branch(candidate: Candidate) -> Generator[str, Value, Branch | None]:
     given = {statement[a:b] for a, b in numbers(statement)}
     wrong = candidate.wrong
     carried = {right.strip(): wrong} if _carriable(right, wrong, given) else {}
-    if not carried:
-        _blocking(right, carried)
     head = text[: candidate.chain.result[0]] + wrong
     segment = segment_end(text, candidate.chain.result[0])
+    if not carried:
+        if chains(text[segment:]):  # more math in the step that cannot pick the value up
+            return None  # ("product -32 ..., namely 6 + (-5) = 1" where 6 and -5 give -30)
+        _blocking(right, carried)
     rewritten = yield from _rewrite(text[candidate.chain.end :], carried, given)
     if rewritten is None:
         return None

@@ -166,6 +166,18 @@ def test_a_wrong_identity_is_exposed_at_a_simple_point(pool: WorkerPool) -> None
     assert_proven(pool, correction, squares.problem)
 
 
+def test_a_value_that_cannot_be_carried_is_not_followed_by_more_math_in_its_step(
+    pool: WorkerPool,
+) -> None:
+    split = source("math/quadratic-equations-03", 0)  # product 2 · (-15) = -30, namely 6 + (-5)
+    made = inject_math([split], pool, per_trace=2)
+    assert made
+    assert not [c for c in made if "namely" in c.wrong]  # -32, then 6 and -5 chosen for -30
+    assert isinstance(split.problem, MathProblem)
+    for correction in made:
+        assert_proven(pool, correction, split.problem)
+
+
 def test_the_point_that_exposes_an_identity_is_put_in_as_a_product(pool: WorkerPool) -> None:
     square = source("math/quadratic-equations-04", 0)  # x^2 - 4x - 1 = (x - 2)^2 - 5
     made = inject_math([square], pool, per_trace=1, operators=["dropped-term"])
