@@ -25,6 +25,7 @@ from factory.inject.math_text import (
     terms,
 )
 
+_FRACTION = re.compile(r"^\s*-?\s*\\d?frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\}\s*$")
 _SWAPS = (  # (written, computed instead, note)
     ("\\cdot", "+", "I added instead of multiplying"),
     ("\\times", "+", "I added instead of multiplying"),
@@ -54,15 +55,17 @@ def _bare(term: str) -> str:
 
 
 def arithmetic_slip(lhs: str, result: str) -> list[Slip]:
-    """The last digit of the result's last number is off by two (`7 \\cdot 8 = 54`); in a
-    numeric result only when that number has two digits or more: a one-digit value is seen at
-    once (`\\frac{9}{3} = 1`, `\\frac{4}{5}` as `\\frac{4}{3}` are no one's slips)."""
+    """The last digit of a number of the result is off by two (`7 \\cdot 8 = 54`): of the
+    result's last number, or of a fraction's numerator (its denominator is the common one the
+    step names: `\\frac{1}{4} = \\frac{3}{10}` over 12 is no one's slip); in a numeric
+    result only when that number has two digits or more: a one-digit value is seen at once
+    (`\\frac{9}{3} = 1`)."""
     spans = numbers(result)
     if not spans:
         return []
-    if plain(result) and sum(char.isdigit() for char in result[slice(*spans[-1])]) < 2:
+    start, end = spans[0] if _FRACTION.match(result) else spans[-1]
+    if plain(result) and end - start - result[start:end].count(".") < 2:
         return []
-    end = spans[-1][1]
     digit = int(result[end - 1])
     slipped = digit - 2 if digit >= 2 else digit + 2
     wrong = _replace(result, end - 1, end, str(slipped))

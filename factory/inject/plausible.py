@@ -2,8 +2,9 @@
 
 A mistake no one makes teaches nothing: a count that turns negative or fractional, a value
 several times too big or too small, a result written in a form nobody writes (`\\frac{2}{1}`,
-`07`, `2 + 2 = 2`), or a slip inside the solution's own check line (a check exists to catch
-mistakes, not to hold one). Numbers are read from digits only; nothing is evaluated.
+`07`, `1e`, `x + 0`, `2 + 2 = 2`), or a slip inside the solution's own check line (a check
+exists to catch mistakes, not to hold one). Numbers are read from digits only; nothing is
+evaluated.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ _UNWRITTEN = (
     (re.compile(r"(?<![\d.])0\d"), "a number with a leading zero"),
     (re.compile(r"(?<![\d.])-\s*0(?![\d.])"), "minus zero"),
     (re.compile(r"[+-]\s*[+-]"), "two signs in a row"),
+    (re.compile(r"(?<![\d.])\+\s*0(?![\d.])"), "adding zero"),  # (x + 0)
+    (
+        re.compile(r"(?<![\d.\\])1\s*(?=[A-Za-z\\])(?!\\(?:cdot|times|div|frac))"),
+        "a factor 1",
+    ),  # 1e
 )
 _COMMANDS = re.compile(r"\\(?:cdot|times|div|frac|dfrac|left|right)(?![A-Za-z])")
 _INTEGER = re.compile(r"^\s*(-?)\s*(\d+)\s*$")

@@ -39,6 +39,8 @@ PLAUSIBILITY = [
     ("\\frac{2}{3}", "\\frac{2}{0}", "\\frac{4}{6}", False),
     ("\\frac{10}{7}", "\\frac{10}{5}", "1 + \\frac{3}{7}", False),  # not in lowest terms
     ("4", "2", "2 + 2", False),  # the result of two numbers repeats one
+    ("3e", "1e", "2 \\cdot 1 \\cdot e + 1^2 \\cdot e", False),  # a factor 1 nobody writes
+    ("(x - 2) \\cdot (x + 2)", "(x - 2) \\cdot (x + 0)", "x^2 - 4", False),  # adding zero
 ]
 
 # (calculation, its result, a mistaken calculation, one a person makes?)
@@ -62,6 +64,8 @@ OPERATIONS = [
     ("\\frac{17220}{6}", "2870", "2872", True),
     ("\\frac{9}{3}", "3", "1", False),  # a one-digit result is seen at once
     ("\\frac{144}{180}", "\\frac{4}{5}", "\\frac{4}{3}", False),
+    ("\\frac{1}{4}", "\\frac{3}{12}", "\\frac{3}{10}", False),  # the named common denominator
+    ("\\frac{2}{3} \\cdot \\frac{6}{5}", "\\frac{12}{15}", "\\frac{10}{15}", True),
 ]
 
 # (step text, a check of the work?)
