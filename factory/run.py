@@ -162,6 +162,7 @@ def execute(
         time.perf_counter() - exporting,
         time.perf_counter() - started,
         verifiers.skipped,
+        store.damaged,
     )
     if injected is not None:
         kinds = Counter(f"{row.origin}/{row.operator}" for row in injected.corrections)

@@ -19,7 +19,7 @@ from sandbox import ExecRequest, Limits, Sandbox, SandboxError, SandboxUnavailab
 from sandbox.audit import run_audit
 from sandbox.backends import CHECKOUT
 from sandbox.bwrap_backend import bwrap_works
-from sandbox.docker_backend import DEFAULT_IMAGE
+from sandbox.docker_backend import DEFAULT_IMAGE, docker_answers
 from sandbox.image import build_image
 
 sandbox_app = typer.Typer(
@@ -165,10 +165,17 @@ def build_image_command(
 
 @sandbox_app.command("setup")
 def setup() -> None:
-    """Make the bubblewrap sandbox usable: as root on Debian, apt-get install what is missing
-    (bubblewrap, python3); nothing to do when it already works."""
+    """Make a sandbox usable: nothing to do where bubblewrap works or a Docker daemon answers
+    (its image is built on first use); else, as root on Debian, apt-get install what bubblewrap
+    needs (bubblewrap, python3)."""
     if bwrap_works():
         out.print("the bubblewrap sandbox works here: nothing to do")
+        return
+    if docker_answers():
+        out.print(
+            "a Docker daemon answers here (the sandbox image is built on first use): "
+            "nothing to do"
+        )
         return
     found = {"bubblewrap": shutil.which("bwrap"), "python3": shutil.which("python3", path=_PATH)}
     missing = [package for package in BWRAP_PACKAGES if found[package] is None]

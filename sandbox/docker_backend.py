@@ -210,6 +210,7 @@ class DockerSandbox(Sandbox):
         self._lock = threading.Lock()
         self._idle: dict[_Shape, list[_Container]] = {}
         self._live: set[_Container] = set()
+        self._busy: set[_Container] = set()  # taken by a run() that has not returned yet
         self._closed = False
         self._recycler = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-recycle")
         self._sweep_orphans()
@@ -221,6 +222,12 @@ class DockerSandbox(Sandbox):
         except BaseException:
             self._discard(container)
             raise
+        finally:
+            with self._lock:
+                self._busy.discard(container)
+                gone = container not in self._live
+            if gone:  # discarded meanwhile: its connection is ours to close
+                container.conn.close()
         if reusable and not self._fresh:
             try:
                 self._recycler.submit(self._recycle, container)
@@ -238,13 +245,28 @@ class DockerSandbox(Sandbox):
         for container in list(self._live):
             self._discard(container)
 
+    def _discard(self, container: _Container) -> None:
+        """Remove the container. A run still conversing with it (another thread's) gets EOF:
+        its connection is shut down, not closed, since closing an fd silently drops it from
+        the epoll set that thread waits in, which would then sleep to its deadline."""
+        with self._lock:
+            self._live.discard(container)
+            busy = container in self._busy
+        with contextlib.suppress(OSError):
+            container.conn.shutdown(socket.SHUT_RDWR)
+        if not busy:
+            container.conn.close()
+        _remove(self._api, container.id)
+
     def _acquire(self, shape: _Shape) -> _Container:
         with self._lock:
             if self._closed:
                 raise SandboxError("this sandbox is closed")
             idle = self._idle.get(shape)
             if idle:
-                return idle.pop()
+                container = idle.pop()
+                self._busy.add(container)
+                return container
         return self._start(shape)
 
     def _start(self, shape: _Shape) -> _Container:
@@ -291,8 +313,11 @@ class DockerSandbox(Sandbox):
         container = _Container(container_id, shape, conn, init_pid)
         with self._lock:
             self._live.add(container)
+            self._busy.add(container)
             closed = self._closed
         if closed:  # close() ran while this one started: it saw no container to stop
+            with self._lock:
+                self._busy.discard(container)
             self._discard(container)
             raise SandboxError("this sandbox is closed")
         return container
@@ -361,11 +386,6 @@ class DockerSandbox(Sandbox):
                 return
         self._discard(container)
 
-    def _discard(self, container: _Container) -> None:
-        with self._lock:
-            self._live.discard(container)
-        _shutdown(container.conn)
-        _remove(self._api, container.id)
 
     def _sweep_orphans(self) -> None:
         """Remove containers whose creating process on this host is gone (killed before start)."""
@@ -471,13 +491,6 @@ def _tar(files: dict[str, str | bytes]) -> bytes:
             info.mtime = int(time.time())
             archive.addfile(info, io.BytesIO(content))
     return buffer.getvalue()
-
-
-def _shutdown(conn: socket.socket) -> None:
-    """Shut the connection down for every fd that shares it, then close ours."""
-    with contextlib.suppress(OSError):
-        conn.shutdown(socket.SHUT_RDWR)
-    conn.close()
 
 
 def _remove(api: docker.APIClient, container_id: str) -> None:

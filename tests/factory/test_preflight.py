@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,6 +12,7 @@ from factory.cli import app
 from factory.preflight import preflight
 from problems import Problem
 from sandbox.bwrap_backend import bwrap_works
+from sandbox.docker_backend import docker_answers
 from verifiers.plugins import load_verifier
 from verifiers.verdict import Verdict
 
@@ -52,3 +54,14 @@ def test_sandbox_setup_does_nothing_where_bubblewrap_works() -> None:
     result = CliRunner().invoke(app, ["sandbox", "setup"])
     assert result.exit_code == 0, result.output
     assert "nothing to do" in result.output
+
+
+def test_sandbox_setup_does_nothing_where_only_docker_answers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if not docker_answers():
+        pytest.skip("no Docker daemon answers here")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap to be found, nor apt-get to run
+    result = CliRunner().invoke(app, ["sandbox", "setup"])
+    assert result.exit_code == 0, result.output
+    assert "a Docker daemon answers here" in result.output
