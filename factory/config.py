@@ -231,6 +231,7 @@ inject:
   enabled: true
   per_trace: 2              # corrections made from one verified trace at most
   share: 0.25               # most share of corrections in verified traces + corrections
+  teacher: false            # also ask the first teacher for mistakes (kept under the same proofs)
 
 run_dir: runs/default       # the run store and output/; rerunning the same config resumes
 export: [jsonl, parquet]

@@ -299,6 +299,33 @@ def _license(stats: RunStats) -> str:
     return named[0].lower() if len(named) == 1 and named[0] != "unknown" else "other"
 
 
+def _correction_files(stats: RunStats) -> list[str]:
+    """The corrections files' rows of the card's file table, when the run made any."""
+    if "corrections" not in stats.records:
+        return []
+    return [
+        f"| corrections | {stats.records['corrections']} | a mistake (proven wrong), the check "
+        "that catches it and the fix (proven right), with `origin` and `operator` |",
+        f"| correction_preferences | {stats.records.get('correction_preferences', 0)} | a "
+        "correction (chosen) and its wrong branch carried to a wrong final answer (rejected) |",
+    ]
+
+
+def _corrections(stats: RunStats) -> list[str]:
+    """Corrections by origin (real, injected, teacher) and operator."""
+    if not stats.corrections:
+        return []
+    rows = [key.split("/", 1) for key in stats.corrections]
+    return [
+        "## Corrections by origin and operator",
+        "",
+        "| origin | operator | rows |",
+        "| --- | --- | --- |",
+        *(f"| {o} | {op} | {stats.corrections[f'{o}/{op}']} |" for o, op in rows),
+        "",
+    ]
+
+
 def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
     """A Hugging Face dataset card: what is in each file, where it came from, what judged it."""
     extension = "jsonl" if "jsonl" in formats else "parquet"
@@ -336,7 +363,9 @@ def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
         "evidence |",
         f"| preferences | {stats.records.get('preferences', 0)} | `prompt`, `chosen` (verified) "
         "and `rejected` (proven wrong) for the same problem |",
+        *_correction_files(stats),
         "",
+        *_corrections(stats),
         "## Counts",
         "",
         "| | value |",

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from factory.config import ConfigError, RunConfig
 from factory.export import write_reports, write_stored
+from factory.inject.model import Correction
 from factory.inject.output import write_corrections
-from factory.inject.stage import inject_records
+from factory.inject.stage import inject_records, sources
+from factory.inject.teacher_inject import teacher_mistakes
 from factory.pipeline import Live, Outcome, TeacherSlot, run_pipeline
 from factory.preflight import preflight
 from factory.publish import publish, staging
@@ -134,13 +137,14 @@ def execute(
             verifier.close()
         raise
     with store:
-        outcome = asyncio.run(_generate(config, problems, slots, verifiers, store, on_change))
+        generated = _generate(config, problems, slots, verifiers, store, on_change)
+        outcome, teacher_made = asyncio.run(generated)
         injected = None
         if config.inject.enabled:
             injecting = time.perf_counter()
             records = store.iter_records(outcome.record_ids())
             options = (config.verifiers.math.options, config.verifiers.code.options)
-            injected = inject_records(records, problems, config.inject, *options)
+            injected = inject_records(records, problems, config.inject, *options, teacher_made)
             outcome.seconds["inject"] = time.perf_counter() - injecting
         exporting = time.perf_counter()
         staged = staging(out)
@@ -160,6 +164,9 @@ def execute(
         verifiers.skipped,
         store.damaged,
     )
+    if injected is not None:
+        kinds = Counter(f"{row.origin}/{row.operator}" for row in injected.corrections)
+        stats = stats.model_copy(update={"corrections": dict(sorted(kinds.items()))})
     write_reports(stats, staged, config.export)
     publish(staged, out)
     return stats
@@ -172,13 +179,22 @@ async def _generate(
     verifiers: Verifiers,
     store: Store,
     on_change: Callable[[Live], None],
-) -> Outcome:
-    """The pipeline; its teachers and verifiers are closed as it ends, also when it is
-    cancelled (Ctrl-C), which stops the sandbox runs still going."""
+) -> tuple[Outcome, list[Correction]]:
+    """The pipeline, then (with `inject: teacher: true`) the first teacher's mistakes in the
+    verified traces while the teachers are still open; its teachers and verifiers are closed as
+    it ends, also when it is cancelled (Ctrl-C), which stops the sandbox runs still going."""
     try:
-        return await run_pipeline(
+        outcome = await run_pipeline(
             config, problems, slots, verifiers.plugins, verifiers.infos, store, on_change
         )
+        if not (config.inject.enabled and config.inject.teacher and slots):
+            return outcome, []
+        records = store.iter_records(outcome.record_ids())
+        verified = [source for source, _ in sources(records, {p.id: p for p in problems})]
+        first = slots[0]
+        workers = config.verifiers.math.options.get("workers")
+        made = await teacher_mistakes(first.teacher, first.config.model, verified, workers)
+        return outcome, made
     finally:
         for verifier in verifiers.plugins.values():
             verifier.close()

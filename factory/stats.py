@@ -81,6 +81,7 @@ class RunStats(_Model):
     cost: float | None
     stages: list[StageStats]
     records: dict[str, int]  # exported rows per file
+    corrections: dict[str, int] = {}  # corrected-mistake rows per "origin/operator"
     seconds: float  # wall time of this invocation
     generated_per_second: float | None  # completions from the endpoint / generate busy time
 

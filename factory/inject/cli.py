@@ -57,11 +57,12 @@ def inject(
         err.print(f"{describe(store.damaged)} by the next `factory run`", highlight=False)
     with store:  # held to the end: no run may export into the same output meanwhile
         records = store.records_of("verified")
+        rejected = store.records_of("rejected")  # real mistakes to correct
         problems = store.problems()
         settings = InjectConfig(per_trace=per_trace, share=share)
         try:
             injected = inject_records(
-                records,
+                [*records, *rejected],
                 problems,
                 settings,
                 {"workers": workers},

@@ -1,9 +1,11 @@
 """Inject one bug into a verified program, prove it fails a test, and prove the fix passes.
 
-Mutants come from the AST operators of `verifiers.code.mutate`, only inside the entry-point
-function. Each runs against the problem's tests in the sandbox; only a mutant that fails or
-crashes on a test is kept, and the example quotes that test as the sandbox reported it. The
-program taken back out of the composed example must pass every test again.
+Mutants come from the AST operators of `verifiers.code.mutate` (bugs people make), only inside
+the entry-point function, one example per distinct buggy program of a problem (layout and
+comments aside, so several samples that wrote the same program give one). Each runs against
+the problem's tests in the sandbox; only a mutant that fails or crashes on a test is kept, and
+the example quotes that test as the sandbox reported it. The program taken back out of the
+composed example must pass every test again.
 """
 
 from __future__ import annotations
@@ -22,16 +24,21 @@ from factory.inject.controls import rotated
 from factory.inject.model import Correction, Source, correction_id
 from problems import CodeProblem
 from sandbox import Sandbox
-from verifiers.code.mutate import Mutant, mutants
+from verifiers.code.mutate import Mutant, mutants, program_key
 from verifiers.code.verify import verify_many
 from verifiers.verdict import Verdict
 
 CODE_OPERATORS = (
     "off-by-one",
     "flipped-comparison",
-    "wrong-operator",
     "wrong-boundary",
-    "wrong-return",
+    "missed-edge-case",
+    "wrong-initial-value",
+    "integer-division",
+    "wrong-variable",
+    "wrong-operator",
+    "wrong-logic",
+    "wrong-function",
 )
 MAX_ATTEMPTS = 12  # mutants run per program at most
 MUTANT_TEST_TIMEOUT = 1.0  # seconds per test of a mutant: one that loops is not kept anyway
@@ -78,13 +85,18 @@ def failing_mutants(
     untried = {s.trace_id: ordered_mutants(s, operators) for s in sources}
     problems = {s.trace_id: s.problem for s in sources}
     failing: dict[str, list[tuple[Mutant, Verdict]]] = {s.trace_id: [] for s in sources}
+    taken: set[tuple[str, str]] = set()  # (problem, buggy program): one example each
     while True:
         batch: list[tuple[str, Mutant]] = []
         for trace_id, waiting in untried.items():
             need = per_trace - len(failing[trace_id])
-            if need > 0:
-                batch.extend((trace_id, m) for m in waiting[:need])
-                del waiting[:need]
+            while need > 0 and waiting:
+                mutant = waiting.pop(0)
+                key = (problems[trace_id].id, program_key(mutant.source))
+                if key not in taken:
+                    taken.add(key)
+                    batch.append((trace_id, mutant))
+                    need -= 1
         if not batch:
             return {t: _choose(found, per_trace) for t, found in failing.items()}
         jobs = []
@@ -117,7 +129,7 @@ def inject_code(
         for mutant, verdict in found[source.trace_id]:
             evidence = failing_test(verdict)
             assert evidence is not None
-            check = code_check(evidence, mutant)
+            check = code_check(evidence, mutant, source.problem.entry_point or "")
             text = compose_code(mutant.source, source.candidate, check)
             program = last_program(text)
             assert program is not None

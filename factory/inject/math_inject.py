@@ -16,8 +16,9 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
 
-from factory.inject.compose import check_line, compose_math
+from factory.inject.compose import Branch, MathParts, check_line, compose_math
 from factory.inject.controls import rotated
+from factory.inject.dedup import mistake_key
 from factory.inject.math_check import Value, drive, refuted_at, verify
 from factory.inject.math_operators import OPERATORS, Slip
 from factory.inject.math_text import (
@@ -28,10 +29,12 @@ from factory.inject.math_text import (
     literal,
     numbers,
     plain,
+    segment_end,
     show,
     step_spans,
 )
 from factory.inject.model import Correction, Source, correction_id
+from factory.inject.plausible import check_step, implausible
 from problems import MathProblem
 from verifiers.math import WorkerPool
 from verifiers.verdict import Evidence, Verdict
@@ -39,6 +42,7 @@ from verifiers.verdict import Evidence, Verdict
 MAX_ATTEMPTS = 24  # candidates tried per trace: enough for one that is refuted and re-verifies
 MAX_FOLLOWING = 2  # later steps the wrong value is carried through
 SIMPLE_POINTS = (2, 3, 1, 0, -1)  # values tried for a readable counterexample to an identity
+_ENUMERATOR = re.compile(r"\s*(?:\*\*)?(?:step\s*)?\d+\s*[.):]\s*(?:\*\*)?", re.I)
 
 
 @dataclass
@@ -87,7 +91,7 @@ def candidates(
     site = 0
     for index, (start, end) in enumerate(spans, start=1):
         text = source.candidate[start:end]
-        if verdict_steps.get(index) != "verified" or "\\boxed" in text:
+        if verdict_steps.get(index) != "verified" or "\\boxed" in text or check_step(text):
             continue
         for chain in chains(text):
             lhs, result = text[slice(*chain.lhs)], text[slice(*chain.result)]
@@ -126,14 +130,35 @@ def _substitute(text: str, carried: dict[str, str]) -> str:
     return text
 
 
+def _blocked(text: str, carried: dict[str, str]) -> bool:
+    """Whether `text` mentions a value that changed but cannot be carried ("" in `carried`):
+    a number, or a written form such as `\\frac{4}{5}` (the rest of a step that still uses it
+    would snap back to the right value)."""
+    if any(carried.get(text[a:b]) == "" for a, b in numbers(text)):
+        return True
+    return any(old and not new and not literal(old) and old in text for old, new in carried.items())
+
+
+def _blocking(right: str, carried: dict[str, str]) -> None:
+    """Mark a changed result that cannot be carried: a later step naming it cannot be told
+    apart from one using the right value, so the wrong branch stops there."""
+    for key in {right.strip(), right.strip().lstrip("-").strip()}:
+        carried.setdefault(key, "")
+
+
 def _rewrite(
     text: str, carried: dict[str, str], given: set[str]
 ) -> Generator[str, Value, tuple[str, dict[str, str]] | None]:
     """`text` with the carried wrong values put in and each `=` chain that used one recomputed
-    (plain arithmetic only); None when a chain that used one cannot be recomputed, or a whole
-    result would become a fraction."""
+    (plain arithmetic only); None when a chain that used one cannot be recomputed, a whole
+    result would become a fraction, or it names a value that changed but cannot be carried.
+    The step's own number ("3.") is never taken for a value."""
+    enumerator = _ENUMERATOR.match(text)
+    lead, text = (text[: enumerator.end()], text[enumerator.end() :]) if enumerator else ("", text)
     carried = dict(carried)
-    out: list[str] = []
+    if _blocked(text, carried):
+        return None
+    out: list[str] = [lead]
     cursor = 0
     for chain in chains(text):
         sides = [text[a:b] for a, b in chain.sides]
@@ -143,20 +168,26 @@ def _rewrite(
             out.append(text[chain.sides[0][0] : chain.end])
             cursor = chain.end
             continue
-        if not all(plain(side) for side in changed):
+        if any(new != old and not plain(new) for new, old in zip(changed, sides, strict=False)):
             return None
         found = []
-        for side in changed:
+        for side in (side for side in changed if plain(side)):
             value = yield side
             if value is None or "rational" not in value:
                 return None
             found.append(fraction(value["rational"]))
         whole = re.fullmatch(r"\s*\d+\s*", sides[-1]) is not None
-        if len(set(found)) != 1 or (whole and found[0].denominator != 1):
+        if len(set(found)) != 1 or (whole and found[0].denominator != 1):  # also none plain
             return None  # "92/11 = 92/11" where "44/11 = 4" was is no calculation
         result = show(found[0], sides[-1])
+        if implausible(sides[-1], result, changed[-1], carried=True):
+            return None  # the wrong value leads on to something no one would write down
         if _carriable(sides[-1], result, given):
             carried[sides[-1].strip()] = result
+        else:
+            _blocking(sides[-1], carried)
+            if _blocked(text[chain.end :], carried):
+                return None
         for position, (_, end) in enumerate(chain.sides):
             out.append(changed[position] if position < len(changed) else result)
             following = chain.sides[position + 1][0] if position + 1 < len(chain.sides) else end
@@ -174,9 +205,14 @@ def _carriable(right: str, wrong: str, given: set[str]) -> bool:
     return plain_numbers and right != wrong and right not in given
 
 
-def branch(candidate: Candidate) -> Generator[str, Value, tuple[str, list[str]]]:
-    """The wrong step (its later relations recomputed from the wrong value) and the later steps
-    that carry it, at most MAX_FOLLOWING, stopping at the first that does not use it."""
+def branch(candidate: Candidate) -> Generator[str, Value, Branch | None]:
+    """The wrong step (its later relations recomputed from the wrong value) and every later step
+    as the wrong value makes it, recomputed; None when the rest of the wrong step uses the value
+    in a way that cannot be recomputed (it would snap back to the right one).
+
+    The example carries the value through at most MAX_FOLLOWING steps right after the mistake;
+    the rejected side carries it to the final answer, leaving out the solution's own checks
+    that use it (a check would have caught the mistake)."""
     text = candidate.step_text
     right = candidate.side(candidate.chain.result)
     statement = candidate.source.problem.statement
@@ -184,23 +220,53 @@ def branch(candidate: Candidate) -> Generator[str, Value, tuple[str, list[str]]]
     wrong = candidate.wrong
     carried = {right.strip(): wrong} if _carriable(right, wrong, given) else {}
     head = text[: candidate.chain.result[0]] + wrong
-    tail = text[candidate.chain.end :]
-    rewritten = yield from _rewrite(tail, carried, given)
+    segment = segment_end(text, candidate.chain.result[0])
+    if not carried:
+        if chains(text[segment:]):  # more math in the step that cannot pick the value up
+            return None  # ("product -32 ..., namely 6 + (-5) = 1" where 6 and -5 give -30)
+        _blocking(right, carried)
+    rewritten = yield from _rewrite(text[candidate.chain.end :], carried, given)
     if rewritten is None:
-        return head + tail, []
+        return None
     tail, carried = rewritten
+    split = len(head) + max(0, segment - candidate.chain.end)
     following: list[str] = []
-    for start, end in candidate.spans[candidate.step : candidate.step + MAX_FOLLOWING]:
+    later: dict[int, str | None] = {}
+    carrying = True
+    for index in range(candidate.step + 1, len(candidate.spans) + 1):
+        start, end = candidate.spans[index - 1]
         step = candidate.solution[start:end]
-        uses = any(step[a:b] in carried for a, b in numbers(step))
-        if not uses or "\\boxed" in step:
-            break
+        if not any(carried.get(step[a:b]) for a, b in numbers(step)) and not _blocked(
+            step, carried
+        ):
+            carrying = False
+            continue
+        if check_step(step):
+            later[index] = None
+            carrying = False
+            continue
         result = yield from _rewrite(step, carried, given)
         if result is None:
-            break
+            return Branch(head + tail, split, following, later, continued=False)
         step, carried = result
-        following.append(step)
-    return head + tail, following
+        later[index] = step
+        carrying = carrying and len(following) < MAX_FOLLOWING and "\\boxed" not in step
+        if carrying:
+            following.append(step)
+    return Branch(head + tail, split, following, later, continued=True)
+
+
+def _at(unknowns: re.Pattern[str], number: int, text: str) -> str:
+    """`text` with `number` put in for its unknowns, an explicit product sign where one
+    multiplies (`5x` as `5 \\cdot (2)`: the parser reads `5(2)` as 5 + 2)."""
+
+    def put(found: re.Match[str]) -> str:
+        before = text[: found.start()].rstrip()
+        command = re.search(r"\\[A-Za-z]+$", before) is not None  # `\cdot x`: no second sign
+        product = bool(before) and not command and (before[-1].isalnum() or before[-1] in ")}")
+        return f" \\cdot ({number})" if product else f"({number})"
+
+    return unknowns.sub(put, text)
 
 
 def _simple_point(
@@ -216,8 +282,8 @@ def _simple_point(
     pattern = re.compile(rf"(?<![\\A-Za-z])(?:{'|'.join(map(re.escape, names))})(?![A-Za-z])")
     lhs = candidate.side(candidate.chain.lhs)
     for number in SIMPLE_POINTS:
-        left = yield pattern.sub(f"({number})", lhs)
-        value = yield pattern.sub(f"({number})", candidate.wrong)
+        left = yield _at(pattern, number, lhs)
+        value = yield _at(pattern, number, candidate.wrong)
         if left and value and "rational" in left and "rational" in value:
             a, b = fraction(left["rational"]), fraction(value["rational"])
             if a != b:
@@ -249,11 +315,30 @@ def _mistake(candidate: Candidate, wrong_step: str) -> str:
     return candidate.solution[: candidate.spans[candidate.step - 1][0]] + wrong_step
 
 
+def refuted_steps(verdict: Verdict) -> list[int]:
+    return [
+        e.index
+        for e in verdict.evidence
+        if e.check == "step" and e.outcome == "refuted" and e.index is not None
+    ]
+
+
+def proven_different(verdict: Verdict) -> bool:
+    """Whether the verifier proved the trace's final answer different from the gold one."""
+    return any(e.check == "answer" and e.outcome == "different" for e in verdict.evidence)
+
+
 def _refuted(pool: WorkerPool, batch: list[Candidate]) -> list[Candidate]:
     """The candidates whose wrong step the verifier refutes after the steps before it."""
     for candidate, wrong in zip(batch, drive(pool, [_resolve(c) for c in batch]), strict=True):
         candidate.wrong = wrong.strip()
-    batch = [c for c in batch if c.wrong and c.wrong != c.side(c.chain.result).strip()]
+    batch = [
+        c
+        for c in batch
+        if c.wrong
+        and c.wrong != c.side(c.chain.result).strip()
+        and implausible(c.side(c.chain.result), c.wrong, c.side(c.chain.lhs)) is None
+    ]
     jobs = [(_answer(c.source), _mistake(c, c.bare_step())) for c in batch]
     for candidate, verdict in zip(batch, verify(pool, jobs), strict=True):
         if refuted_at(verdict, candidate.step) is not None:
@@ -264,10 +349,11 @@ def _refuted(pool: WorkerPool, batch: list[Candidate]) -> list[Candidate]:
 def _finish(pool: WorkerPool, batch: list[Candidate]) -> list[Correction | None]:
     """Carry each mistake, compose the example and judge it; None where it does not hold.
 
-    The wrong step is judged again only when carrying the wrong value changed the rest of it.
-    The rejected side needs no verdict of its own: its steps up to the mistake are exactly
-    what the mistake verdict judged, and the verifier judges steps in order."""
-    built = []
+    Three verdicts decide: the wrong branch (the rejected side when the wrong value reaches the
+    final answer) must have exactly the wrong step refuted, so every carried step is coherent;
+    the same with the rest of the wrong step as a step of its own, so its later relations hold
+    with the wrong value too; the example without the wrong step must pass. The pair is kept
+    only when the rejected side's answer is proven different from the gold one."""
     evidence: list[Evidence] = []
     for candidate in batch:
         assert candidate.refutation is not None
@@ -276,28 +362,42 @@ def _finish(pool: WorkerPool, batch: list[Candidate]) -> list[Correction | None]
         evidence.append(found)
     points = drive(pool, [_simple_point(c, e) for c, e in zip(batch, evidence, strict=True)])
     branches = drive(pool, [branch(c) for c in batch])
-    for candidate, against, at, (wrong_step, following) in zip(
-        batch, evidence, points, branches, strict=True
-    ):
+    built: list[tuple[Candidate, str, str, MathParts] | None] = []
+    for candidate, against, at, wrong_branch in zip(batch, evidence, points, branches, strict=True):
+        if wrong_branch is None:
+            built.append(None)
+            continue
         lhs = candidate.side(candidate.chain.lhs)
         right = candidate.side(candidate.chain.result)
         check = check_line(lhs, right, candidate.wrong, candidate.slip.note, against, at)
         parts = compose_math(
-            candidate.solution, candidate.spans, candidate.step, wrong_step, following, check
+            candidate.solution, candidate.spans, candidate.step, wrong_branch, check
         )
-        built.append((candidate, wrong_step, check, parts))
-    again = [(c, wrong_step) for c, wrong_step, _, _ in built if wrong_step != c.bare_step()]
-    again_verdicts = verify(pool, [(_answer(c.source), _mistake(c, w)) for c, w in again])
-    rejudged = {id(c): v for (c, _), v in zip(again, again_verdicts, strict=True)}
-    wholes = verify(pool, [(_answer(c.source), parts.without_mistake) for c, _, _, parts in built])
+        built.append((candidate, wrong_branch.wrong_step, check, parts))
+    jobs = []
+    for item in built:
+        if item is not None:
+            candidate, _, _, parts = item
+            answer = _answer(candidate.source)
+            jobs += [
+                (answer, parts.wrong_branch),
+                (answer, parts.probe),
+                (answer, parts.without_mistake),
+            ]
+    verdicts = iter(verify(pool, jobs))
     made: list[Correction | None] = []
-    for (candidate, wrong_step, check, parts), without in zip(built, wholes, strict=True):
-        mistake = rejudged.get(id(candidate), candidate.refutation)
-        assert mistake is not None
-        refutation = refuted_at(mistake, candidate.step)
-        if refutation is None or not without.passed:
+    for item in built:
+        if item is None:
             made.append(None)
             continue
+        candidate, wrong_step, check, parts = item
+        mistake, probe, without = next(verdicts), next(verdicts), next(verdicts)
+        coherent = refuted_steps(mistake) == refuted_steps(probe) == [candidate.step]
+        refutation = refuted_at(mistake, candidate.step)
+        if not coherent or refutation is None or not without.passed:
+            made.append(None)
+            continue
+        negative = parts.rejected if proven_different(mistake) else None
         made.append(
             Correction(
                 id=correction_id(candidate.source.trace_id, candidate.slip.operator, parts.text),
@@ -312,7 +412,7 @@ def _finish(pool: WorkerPool, batch: list[Candidate]) -> list[Correction | None]
                 check=check,
                 refutation=refutation,
                 text=parts.text,
-                rejected=parts.rejected,
+                rejected=negative,
                 mistake_verdict=mistake,
                 verdict=without,
             )
@@ -339,6 +439,7 @@ def inject_math(
     refuted: dict[str, list[Candidate]] = {trace_id: [] for trace_id in untried}
     made: dict[str, list[Candidate]] = {trace_id: [] for trace_id in untried}
     corrections: list[Correction] = []
+    seen: set[tuple[str, str, str]] = set()  # a mistake another sample already gave is no new one
     while True:
         need = {t: per_trace - len(made[t]) for t in untried if len(made[t]) < per_trace}
         batch = []
@@ -351,6 +452,7 @@ def inject_math(
         if not chosen and not any(untried[t] for t in need):
             return corrections
         for candidate, correction in zip(chosen, _finish(pool, chosen), strict=True):
-            if correction is not None:
+            if correction is not None and mistake_key(correction) not in seen:
+                seen.add(mistake_key(correction))
                 made[candidate.source.trace_id].append(candidate)
                 corrections.append(correction)

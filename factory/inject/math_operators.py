@@ -2,9 +2,11 @@
 
 The written calculation `lhs` stays as the solution has it; what goes wrong is the result, the
 way a person gets it wrong: a slipped digit, a lost sign, a forgotten term, a factor applied to
-one term of a bracket, the wrong operation, a misread number. An operator either writes the
-wrong result directly or names the mistaken calculation whose value (computed in a math worker)
-is the wrong result. Each candidate carries a note in words, which the check line quotes.
+one term of a bracket, the wrong operation. (A misread number is not among them: the written
+calculation would still show the number read right, so the step contradicts itself.) An
+operator either writes the wrong result directly or names the mistaken calculation whose value
+(computed in a math worker) is the wrong result. Each candidate carries a note in words, which
+the check line quotes.
 """
 
 from __future__ import annotations
@@ -13,10 +15,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from factory.inject.math_text import binary_sign, groups, multiplied, numbers, terms
+from factory.inject.math_text import (
+    binary_sign,
+    factors,
+    groups,
+    multiplied,
+    numbers,
+    plain,
+    terms,
+)
 
-_LOOK_ALIKE = {"0": "8", "1": "7", "2": "5", "3": "8", "4": "9", "5": "6", "6": "5", "7": "1"}
-_LOOK_ALIKE |= {"8": "3", "9": "4"}
+_FRACTION = re.compile(r"^\s*-?\s*\\d?frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\}\s*$")
 _SWAPS = (  # (written, computed instead, note)
     ("\\cdot", "+", "I added instead of multiplying"),
     ("\\times", "+", "I added instead of multiplying"),
@@ -46,11 +55,17 @@ def _bare(term: str) -> str:
 
 
 def arithmetic_slip(lhs: str, result: str) -> list[Slip]:
-    """The last digit of the result's last number is off by two (`7 \\cdot 8 = 54`)."""
+    """The last digit of a number of the result is off by two (`7 \\cdot 8 = 54`): of the
+    result's last number, or of a fraction's numerator (its denominator is the common one the
+    step names: `\\frac{1}{4} = \\frac{3}{10}` over 12 is no one's slip); in a numeric
+    result only when that number has two digits or more: a one-digit value is seen at once
+    (`\\frac{9}{3} = 1`)."""
     spans = numbers(result)
     if not spans:
         return []
-    end = spans[-1][1]
+    start, end = spans[0] if _FRACTION.match(result) else spans[-1]
+    if plain(result) and end - start - result[start:end].count(".") < 2:
+        return []
     digit = int(result[end - 1])
     slipped = digit - 2 if digit >= 2 else digit + 2
     wrong = _replace(result, end - 1, end, str(slipped))
@@ -123,67 +138,31 @@ def wrong_distribution(lhs: str, result: str) -> list[Slip]:
     return slips
 
 
-def _fractions(text: str) -> list[tuple[int, int, str, str]]:
-    """Each `\\frac{a}{b}` of `text`: its span and the numerator and denominator texts."""
-    found = []
-    for match in re.finditer(r"\\d?frac\s*\{", text):
-        parts: list[str] = []
-        position = match.end() - 1
-        for _ in range(2):
-            if position >= len(text) or text[position] != "{":
-                break
-            depth = 0
-            for end in range(position, len(text)):
-                depth += {"{": 1, "}": -1}.get(text[end], 0)
-                if depth == 0:
-                    parts.append(text[position + 1 : end])
-                    position = end + 1
-                    break
-            else:
-                break
-            while position < len(text) and text[position].isspace():
-                position += 1
-        if len(parts) == 2:
-            found.append((match.start(), position, parts[0], parts[1]))
-    return found
-
-
 def wrong_operation(lhs: str, result: str) -> list[Slip]:
-    """One operation of the calculation done as another (added instead of multiplied, ...)."""
+    """One operation of the calculation done as another (added instead of multiplied, ...).
+    A written fraction is never taken for a product: `\\frac{150}{6} = 900` is no one's slip;
+    nor is one link of a longer product (`3 \\cdot 2 \\cdot 1` as `3 \\cdot 2 + 1`); a product
+    added instead is the sum of its two factors (`14 - 2 \\cdot 4` as `14 - (2 + 4)`)."""
     slips = []
     for written, instead, note in _SWAPS:
         for match in re.finditer(
             re.escape(written) + (r"(?![A-Za-z])" if "\\" in written else ""), lhs
         ):
-            start = match.start()
+            start, end = match.span()
             if written in "+-" and not binary_sign(lhs, start):
                 continue
             if written == "-" and lhs[:start].rstrip().endswith(("^", "_")):
                 continue
-            compute = _replace(lhs, start, match.end(), f" {instead} ")
+            compute = _replace(lhs, start, end, f" {instead} ")
+            if written not in "+-":
+                joined = factors(lhs, start, end)
+                if joined is None:
+                    continue
+                left, right = joined
+                if lhs[:left].strip() or lhs[right:].strip():
+                    inside = f"{lhs[left:start].strip()} {instead} {lhs[end:right].strip()}"
+                    compute = f"{lhs[:left].rstrip()} ({inside}) {lhs[right:].lstrip()}".strip()
             slips.append(Slip("wrong-operation", note, compute=compute))
-    for start, end, numerator, denominator in _fractions(lhs):
-        compute = _replace(lhs, start, end, f"({numerator}) \\cdot ({denominator})")
-        slips.append(Slip("wrong-operation", "I multiplied instead of dividing", compute=compute))
-    return slips
-
-
-def _misread(number: str) -> str:
-    digits = number.replace(".", "")
-    if len(digits) >= 2 and number[-1] != number[-2] and number[-2] != ".":
-        return number[:-2] + number[-1] + number[-2]
-    return number[:-1] + _LOOK_ALIKE[number[-1]]
-
-
-def misread_number(lhs: str, result: str) -> list[Slip]:
-    """The calculation done with one of its numbers misread (19 as 91, 6 as 5)."""
-    slips = []
-    for start, end in numbers(lhs):
-        number = lhs[start:end]
-        misread = _misread(number)
-        compute = _replace(lhs, start, end, misread)
-        note = f"I read {number} as {misread}"
-        slips.append(Slip("misread-number", note, compute=compute))
     return slips
 
 
@@ -193,5 +172,4 @@ OPERATORS: dict[str, Callable[[str, str], list[Slip]]] = {
     "dropped-term": dropped_term,
     "wrong-distribution": wrong_distribution,
     "wrong-operation": wrong_operation,
-    "misread-number": misread_number,
 }

@@ -25,6 +25,7 @@ _NUMBER = re.compile(r"(?<![\w.\\])\d+(?:\.\d+)?(?!\d|\.\d)")
 _DECIMAL = re.compile(r"^-?\d+\.(\d+)$")
 _LITERAL = re.compile(r"^-?\d+(?:\.\d+)?$")
 _COMMAND = re.compile(r"\\[A-Za-z]+$")
+_PRODUCT = re.compile(r"\\(?:cdot|times|div)(?![A-Za-z])|/")
 _OPERATOR_COMMANDS = ("\\cdot", "\\times", "\\div", "\\pm", "\\mp")
 _OPEN = "({["
 _CLOSE = ")}]"
@@ -105,6 +106,15 @@ def chains(step: str) -> list[Chain]:
         if all(a < b for a, b in sides):
             found.append(Chain(sides))
     return found
+
+
+def segment_end(step: str, position: int) -> int:
+    """Where the math segment of `step` holding `position` ends, its closing delimiter included
+    (`position` itself when it lies in no segment)."""
+    for match in _SEGMENT.finditer(step):
+        if match.start() <= position < match.end():
+            return match.end()
+    return position
 
 
 def calculus(text: str) -> bool:
@@ -191,6 +201,30 @@ def multiplied(text: str, position: int) -> bool:
     if _COMMAND.search(before):
         return False
     return bool(before) and (before[-1].isalnum() or before[-1] in ")}")
+
+
+def factors(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of the two factors the product or quotient sign at `text[start:end]` joins
+    (up to the sums around them); None when the sign is one link of a longer product or
+    quotient (`3 \\cdot 2 \\cdot 1`), where no one slips on one link alone."""
+    levels = depths(text)
+    level = levels[start]
+    low, high = start, end
+    while low > 0 and levels[low - 1] >= level:
+        low -= 1
+    while high < len(text) and levels[high] >= level:
+        high += 1
+    for match in _PRODUCT.finditer(text, low, high):
+        if levels[match.start()] == level and match.start() != start:
+            return None
+    sums = [
+        i
+        for i in range(low, high)
+        if levels[i] == level and text[i] in "+-" and binary_sign(text, i)
+    ]
+    left = max((i + 1 for i in sums if i < start), default=low)
+    right = min((i for i in sums if i >= end), default=high)
+    return left, right
 
 
 def fraction(text: str) -> Fraction:

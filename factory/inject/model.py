@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from problems import Problem
 from verifiers.verdict import Evidence, Verdict
 
-Origin = Literal["injected", "teacher"]
+Origin = Literal["injected", "teacher", "real"]
 
 
 class InjectConfig(BaseModel):
@@ -22,6 +22,7 @@ class InjectConfig(BaseModel):
     enabled: bool = True
     per_trace: int = Field(default=2, ge=1)  # corrections made from one verified trace at most
     share: float = Field(default=0.25, ge=0, le=1)  # of corrections in verified + corrections
+    teacher: bool = False  # also ask the run's first teacher for a mistake and its correction
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class Correction(BaseModel):
     domain: Literal["math", "code"]
     problem_id: str
     trace_id: str  # the verified trace the example was made from
-    origin: Origin  # a mutation operator made the mistake, or the teacher did
+    origin: Origin  # a mutation operator made the mistake, the teacher on request, or a real
+    # rejected trace of the run (`real`)
     operator: str  # e.g. "arithmetic-slip", "flipped-comparison"; "teacher" for teacher-made
     position: int  # 1-based: the step (as the verifier counts steps) or the program line
     wrong: str  # the wrong step, or the buggy program
@@ -56,8 +58,13 @@ class Correction(BaseModel):
     check: str  # the text in `text` that exposes the mistake (check line, test output, diagnosis)
     refutation: Evidence  # the verifier's evidence against the mistake
     text: str  # the whole example
-    rejected: str  # the same trace with the mistake left in and never corrected
-    mistake_verdict: Verdict  # also the rejected side's: its mistake is what this judged
+    # The negative of the example's preference pair: the wrong branch carried on to its own
+    # final answer, proven different from the gold one (code: the buggy program); None when
+    # there is none (the wrong value never reaches the answer), and then there is no pair.
+    rejected: str | None
+    mistake_verdict: (
+        Verdict  # the verdict on the wrong branch (the rejected side when there is one)
+    )
     verdict: Verdict
 
 

@@ -2,9 +2,9 @@
 
 `corrections.jsonl` / `.parquet` hold one row per example: the conversation (the trace's prompt,
 then the example), the mistake's operator and position, the verifier's evidence against it and
-both verdicts. `correction_preferences` pairs each example (chosen) with the same trace left
-wrong (rejected), in the schema of the run's `preferences`. Files are written beside their
-final name and renamed into place, as the run's other outputs are.
+both verdicts. `correction_preferences` pairs an example (chosen) with its wrong branch carried
+to a final answer proven wrong (rejected), in the schema of the run's `preferences`. Files are
+written beside their final name and renamed into place, as the run's other outputs are.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class CorrectionRow(BaseModel):
     corrected: str
     check: str
     refutation: Evidence
-    rejected: str
+    rejected: str | None
     verdicts: list[Verdict]
     provenance: list[Provenance]
 
@@ -87,6 +87,8 @@ def exported(corrections: Sequence[Correction], records: Mapping[str, Record]) -
                 provenance=record.provenance,
             )
         )
+        if c.rejected is None:
+            continue  # its wrong branch never reaches a wrong answer: no negative to pair with
         pairs.append(
             Record(
                 id=correction_id("correction-preference", c.id),

@@ -1,5 +1,6 @@
-"""The inject stage: corrected-mistake examples from a run's verified records, within the
-per-trace cap and the share of the dataset the run's config allows."""
+"""The inject stage: corrected-mistake examples from a run's verified records (and real ones from
+its rejected programs), within the per-trace cap and the share of the dataset the run's config
+allows."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import Any
 
 from factory.inject.code_inject import inject_code
 from factory.inject.controls import allowed, select
+from factory.inject.dedup import distinct
 from factory.inject.math_inject import inject_math
 from factory.inject.model import Correction, InjectConfig, Source
 from factory.inject.output import Injected, exported
+from factory.inject.real import Failure, real_code, real_math
 from factory.parse import parse_code
 from factory.records import Record
-from problems import Problem
+from problems import CodeProblem, Problem
 from sandbox import get_sandbox
 from sandbox.docker_backend import DEFAULT_IMAGE
 from verifiers.math import trace_pool
@@ -34,6 +37,21 @@ def sources(
         candidate = text if problem.domain == "math" else parse_code(text).code
         if candidate is not None:
             found.append((Source(record.provenance[0].trace_id, problem, candidate), record))
+    return found
+
+
+def failures(records: Iterable[Record], problems: Mapping[str, Problem]) -> list[Failure]:
+    """Each rejected record with a solution or a program: a real mistake to correct."""
+    found = []
+    for record in records:
+        problem = problems.get(record.problem_id)
+        if record.kind != "rejected" or problem is None:
+            continue
+        text = record.messages[-1].content
+        program = parse_code(text).code if isinstance(problem, CodeProblem) else text
+        verdict = record.verdicts[-1] if record.verdicts else None
+        if program is not None and verdict is not None and record.provenance:
+            found.append(Failure(record.provenance[0].trace_id, problem, program, verdict))
     return found
 
 
@@ -56,11 +74,15 @@ def inject(
     settings: InjectConfig,
     math_options: Mapping[str, Any],
     code_options: Mapping[str, Any],
+    rejected: Sequence[Failure] = (),
+    teacher_made: Sequence[Correction] = (),
 ) -> list[Correction]:
     """Corrections for the verified traces, kept within the per-trace cap and the share.
 
-    When the share allows fewer corrections than the traces could give, only as many traces
-    are injected as it takes (in `spread` order, more if some yield nothing)."""
+    Real mistakes (`rejected` traces a verified one corrects) come first, then `teacher_made`
+    ones; when the share allows
+    fewer corrections than the traces could give, only as many traces are injected as it takes
+    (in `spread` order, more if some yield nothing)."""
     budget = allowed(len(verified), settings.share, len(verified) * settings.per_trace)
     waiting = spread(verified)
     domains = {source.problem.domain for source in waiting}
@@ -74,6 +96,16 @@ def inject(
         sandbox = (
             stack.enter_context(get_sandbox(backend, image=image)) if "code" in domains else None
         )
+        if pool is not None and rejected:
+            made.extend(
+                real_math(rejected, [s for s in verified if s.problem.domain == "math"], pool)
+            )
+        made.extend(teacher_made)
+        if sandbox is not None and rejected:
+            code = [s for s in verified if s.problem.domain == "code"]
+            workers, examples = int(code_options.get("workers", 2)), code_options.get("examples")
+            made.extend(real_code(rejected, code, sandbox, workers, int(examples or 100)))
+        kept = len(select(distinct(made), len(verified), settings.share, settings.per_trace))
         while waiting and kept < budget:
             chunk, waiting = waiting[: budget - kept], waiting[budget - kept :]
             math = [s for s in chunk if s.problem.domain == "math"]
@@ -88,8 +120,8 @@ def inject(
                         code, sandbox, settings.per_trace, workers=workers, examples=examples
                     )
                 )
-            kept = len(select(made, len(verified), settings.share, settings.per_trace))
-    return select(made, len(verified), settings.share, settings.per_trace)
+            kept = len(select(distinct(made), len(verified), settings.share, settings.per_trace))
+    return select(distinct(made), len(verified), settings.share, settings.per_trace)
 
 
 def inject_records(
@@ -98,8 +130,23 @@ def inject_records(
     settings: InjectConfig,
     math_options: Mapping[str, Any],
     code_options: Mapping[str, Any],
+    teacher_made: Sequence[Correction] = (),
 ) -> Injected:
-    """The whole stage over a run's records: inject, select, and shape for export."""
-    verified = sources(records, {p.id: p for p in problems})
-    made = inject([source for source, _ in verified], settings, math_options, code_options)
+    """The whole stage over a run's records (read once, as the store streams them): inject,
+    select (with `teacher_made` corrections, made beforehand when the run asks its teacher for
+    mistakes), and shape for export."""
+    by_id = {p.id: p for p in problems}
+    verified: list[tuple[Source, Record]] = []
+    rejected: list[Failure] = []
+    for record in records:
+        verified.extend(sources([record], by_id))
+        rejected.extend(failures([record], by_id))
+    made = inject(
+        [source for source, _ in verified],
+        settings,
+        math_options,
+        code_options,
+        rejected,
+        teacher_made,
+    )
     return exported(made, {source.trace_id: record for source, record in verified})

@@ -18,7 +18,7 @@ from factory.inject.math_text import step_spans
 from factory.inject.model import Correction, Source, correction_id
 from factory.teachers.base import Message, Sampling, Teacher, TeacherError, TeacherRequest
 from problems import MathProblem
-from verifiers.math import WorkerPool
+from verifiers.math import WorkerPool, trace_pool
 from verifiers.math.steps import split_steps
 
 PROMPT = """\
@@ -100,7 +100,6 @@ async def teacher_corrections(
             f"{solution[:start]}{wrong}",
             f"{solution[:start]}{after}\n",
             f"{solution[:start]}{wrong}\n{after}\n",
-            f"{solution[:start]}{wrong}{solution[end:]}",
         )
         composed.append(parts)
         jobs.extend((source.problem.answer, text) for text in parts[:2])
@@ -128,9 +127,20 @@ async def teacher_corrections(
                 check=after,
                 refutation=refutation,
                 text=parts[2],
-                rejected=parts[3],
+                rejected=None,  # the reply carries the mistake only a step or two: no negative
                 mistake_verdict=mistake,
                 verdict=without,
             )
         )
     return corrections
+
+
+async def teacher_mistakes(
+    teacher: Teacher, model: str, verified: Sequence[Source], workers: int | None = None
+) -> list[Correction]:
+    """`teacher_corrections` for a run's verified math traces, in a worker pool of their own."""
+    math = [source for source in verified if isinstance(source.problem, MathProblem)]
+    if not math:
+        return []
+    with trace_pool(workers) as pool:
+        return await teacher_corrections(teacher, model, math, pool)

@@ -239,9 +239,7 @@ def _response(reply: object, model: str, seconds: float) -> TeacherResponse | Fa
     )
 
 
-def _unusable(
-    response: TeacherResponse, request: TeacherRequest, max_chars: int
-) -> Failure | None:
+def _unusable(response: TeacherResponse, request: TeacherRequest, max_chars: int) -> Failure | None:
     """Why a well-formed reply is still no answer, or None: an empty or truncated completion,
     one too long to be a solution, or text that is not valid Unicode. Such a reply is a failed
     attempt, never a trace: a truncated solution would be judged wrong and become a negative."""

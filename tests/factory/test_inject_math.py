@@ -14,6 +14,7 @@ from factory.inject.controls import allowed, select
 from factory.inject.math_inject import inject_math
 from factory.inject.math_operators import OPERATORS
 from factory.inject.model import Correction, Source
+from factory.inject.real import Failure, real_math
 from factory.inject.teacher_inject import read_reply, teacher_corrections
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
@@ -23,6 +24,7 @@ from tests.factory.fake_openai import FakeOpenAI, Reply, completion
 from tests.factory.transcripts import bundled
 from verifiers.math import TraceInput, WorkerPool, trace_pool, verify_traces
 from verifiers.math.steps import split_steps
+from verifiers.verdict import Verdict
 
 # Replay transcripts with sums, products, brackets and negative numbers between them.
 TRACES = [
@@ -69,9 +71,21 @@ def assert_proven(pool: WorkerPool, correction: Correction, problem: MathProblem
     assert correction.refutation.outcome == "refuted"
     assert correction.check in correction.text
     assert correction.text.rindex(correction.corrected) > correction.text.index(correction.wrong)
+    if correction.rejected is not None:  # the negative: the wrong branch to a wrong answer
+        assert_wrong_branch(pool, correction, problem)
+
+
+def assert_wrong_branch(pool: WorkerPool, correction: Correction, problem: MathProblem) -> None:
+    """The rejected side carries the mistake to its own final answer, proven different from the
+    gold one, and no step of it but the wrong one is refuted (the branch is coherent)."""
+    assert correction.rejected is not None
     left_wrong = verdict_of(pool, problem, correction.rejected)
-    assert not left_wrong.passed
+    refuted = [e.index for e in left_wrong.evidence if e.outcome == "refuted"]
+    assert refuted == [correction.position]
+    [answer] = [e for e in left_wrong.evidence if e.check == "answer"]
+    assert answer.outcome == "different"
     assert correction.check not in correction.rejected
+    assert split_steps(correction.rejected)[correction.position - 1] == correction.wrong
 
 
 @pytest.mark.parametrize("operator", list(OPERATORS))
@@ -105,6 +119,40 @@ def test_the_wrong_value_is_carried_through_later_arithmetic(pool: WorkerPool) -
     assert_proven(pool, correction, muffins.problem)
 
 
+def test_the_rejected_side_leaves_out_the_own_check_and_numbers_on(pool: WorkerPool) -> None:
+    tank = source("math/arithmetic-04", 2)  # 35 - 7 = 28; 840 / 28 = 30; 3. Check; 4. Final
+    corrections = inject_math([tank], pool, per_trace=2, operators=["wrong-operation"])
+    [correction] = [c for c in corrections if c.wrong.endswith("$35 - 7 = 42$ litres.")]
+    assert correction.rejected is not None
+    assert "3. Check:" in correction.text  # the solution's own check, which the slip fails
+    assert correction.rejected.splitlines()[1:] == [
+        "2. Filling 840 litres at that rate takes $\\frac{840}{42} = 20$ minutes.",
+        "3. Final answer: \\boxed{20}",
+    ]
+    assert isinstance(tank.problem, MathProblem)
+    assert_proven(pool, correction, tank.problem)
+
+
+def test_a_wrong_value_the_rest_of_its_step_still_uses_right_is_not_injected(
+    pool: WorkerPool,
+) -> None:
+    flour = MathProblem(
+        id="t/flour",
+        statement="A batch takes 6/4 cups of flour and 1/4 cup of sugar. How many cups do 4 "
+        "batches take?",
+        answer="7",
+    )
+    solution = (
+        "1. One batch takes $\\frac{6}{4} + \\frac{1}{4} = \\frac{7}{4}$ cups, so four take "
+        "$4 \\cdot \\frac{7}{4} = 7$ cups.\n2. Final answer: \\boxed{7}"
+    )
+    made = inject_math([Source("t/flour#0", flour, solution)], pool, per_trace=2)
+    # 6/4 - 1/4 = 5/4 would be followed by "4 · 7/4 = 7": the wrong value snapping back.
+    assert not [c for c in made if "\\frac{5}{4}" in c.wrong]
+    for correction in made:
+        assert_proven(pool, correction, flour)
+
+
 def test_a_wrong_identity_is_exposed_at_a_simple_point(pool: WorkerPool) -> None:
     squares = source("math/quadratic-equations-02", 0)  # x^2 - 49 = (x - 7)(x + 7)
     [correction] = inject_math([squares], pool, per_trace=1, operators=["arithmetic-slip"])
@@ -118,6 +166,30 @@ def test_a_wrong_identity_is_exposed_at_a_simple_point(pool: WorkerPool) -> None
     assert_proven(pool, correction, squares.problem)
 
 
+def test_a_value_that_cannot_be_carried_is_not_followed_by_more_math_in_its_step(
+    pool: WorkerPool,
+) -> None:
+    split = source("math/quadratic-equations-03", 0)  # product 2 · (-15) = -30, namely 6 + (-5)
+    made = inject_math([split], pool, per_trace=2)
+    assert made
+    assert not [c for c in made if "namely" in c.wrong]  # -32, then 6 and -5 chosen for -30
+    assert isinstance(split.problem, MathProblem)
+    for correction in made:
+        assert_proven(pool, correction, split.problem)
+
+
+def test_the_point_that_exposes_an_identity_is_put_in_as_a_product(pool: WorkerPool) -> None:
+    square = source("math/quadratic-equations-04", 0)  # x^2 - 4x - 1 = (x - 2)^2 - 5
+    made = inject_math([square], pool, per_trace=1, operators=["dropped-term"])
+    [correction] = [c for c in made if c.wrong.endswith("$x^2 - 4x - 1 = (x - 2)^2$.")]
+    # 4x at x = 2 is 4 · 2, not "4(2)" (which the parser reads as 4 + 2, giving -3)
+    assert correction.check.startswith(
+        "Check: taking x as 2, $x^2 - 4x - 1$ is -5 but $(x - 2)^2$ is 0, so "
+    )
+    assert isinstance(square.problem, MathProblem)
+    assert_proven(pool, correction, square.problem)
+
+
 def test_a_solution_that_does_not_verify_gets_no_injection(pool: WorkerPool) -> None:
     wrong = source("math/arithmetic-01", 0)
     broken = Source(wrong.trace_id, wrong.problem, wrong.candidate.replace("114", "104", 1))
@@ -128,7 +200,9 @@ def test_per_trace_caps_the_corrections_and_spreads_operators(pool: WorkerPool) 
     sources = [source("math/arithmetic-03", 0)]
     corrections = inject_math(sources, pool, per_trace=3)
     assert len(corrections) == 3
-    assert len({c.operator for c in corrections}) == 3
+    # 4 * 12 + 9 * 7 = 48 + 63 = 111, 150 - 111 = 39: a slip and a wrong operation are the
+    # plausible mistakes here (a negative change, a dropped term of two are not).
+    assert {c.operator for c in corrections} == {"arithmetic-slip", "wrong-operation"}
 
 
 def make(trace_id: str, number: int) -> Correction:
@@ -243,3 +317,22 @@ def test_teacher_replies_not_in_the_asked_form_are_dropped() -> None:
     assert read_reply(GOOD.replace("STEP: 2", "The second step"), steps=3) is None
     two_steps = GOOD.replace("MISTAKE: 2.", "MISTAKE: so $$x = 1$$ and 2.")
     assert read_reply(two_steps, steps=3) is None
+
+
+def test_a_real_rejected_solution_is_corrected_by_a_verified_one(pool: WorkerPool) -> None:
+    wrong = source("math/linear-equations-07", 2)  # 20 / 2 = 11, carried to a wrong answer
+    lucky = source("math/arithmetic-06", 0)  # 45 * 5 = 226, yet the right answer
+    verdict = Verdict(status="fail", verifier="label", version="0", seconds=0)
+    failures = [Failure(s.trace_id, s.problem, s.candidate, verdict) for s in (wrong, lucky)]
+    fixes = [source("math/linear-equations-07", 1), source("math/arithmetic-06", 1)]
+    made = {c.problem_id: c for c in real_math(failures, fixes, pool)}
+    for correction in made.values():
+        assert (correction.origin, correction.operator) == ("real", "real")
+        problem = bundled(correction.problem_id)[0]
+        assert isinstance(problem, MathProblem)
+        assert_proven(pool, correction, problem)
+    ages, printers = made["math/linear-equations-07"], made["math/arithmetic-06"]
+    assert "Check: $\\frac{20}{2} = 10$, not $11$. Correcting that step:" in ages.text
+    assert ages.rejected == wrong.candidate  # its own wrong answer: a real negative
+    assert "Check: $45 \\cdot 5 = 225$, not $226$." in printers.text
+    assert printers.rejected is None  # it reaches the right answer: no pair

@@ -16,9 +16,10 @@ from factory.cli import app
 from factory.inject.model import Source
 from factory.inject.stage import spread
 from sandbox import Sandbox
+from tests.factory.fake_openai import FakeOpenAI, Reply, completion
 from tests.factory.transcripts import bundled, write_problems
 
-PROBLEMS = ("math/arithmetic-03", "math/sequences-01", "code/reverse-words", "code/two-sum-sorted")
+PROBLEMS = ("math/arithmetic-03", "math/sequences-01", "code/top-words", "code/two-sum-sorted")
 
 
 def run(tmp_path: Path, inject: dict[str, Any]) -> Path:
@@ -66,8 +67,9 @@ def test_factory_run_writes_proven_corrections_and_inject_redoes_them(
     assert {row["domain"] for row in corrections} == {"math", "code"}
     assert len({row["operator"] for row in corrections}) >= 4
     pairs = lines(out / "correction_preferences.jsonl")
-    assert len(pairs) == len(corrections)
-    for pair, row in zip(pairs, corrections, strict=True):
+    negatives = [row for row in corrections if row["rejected"] is not None]
+    assert pairs and len(pairs) == len(negatives)  # a pair only where the wrong answer is proven
+    for pair, row in zip(pairs, negatives, strict=True):
         assert pair["chosen"][0]["content"] == row["messages"][-1]["content"]
         assert pair["rejected"][0]["content"] == row["rejected"]
         assert pair["reason"] == f"corrected_mistake:{row['operator']}"
@@ -79,8 +81,8 @@ def test_factory_run_writes_proven_corrections_and_inject_redoes_them(
         app, ["inject", str(run_dir), "--per-trace", "1", "--share", "0.2", "--backend", "bwrap"]
     )
     assert again.exit_code == 0, again.output
-    assert len(lines(out / "corrections.jsonl")) == 1  # 1 of 4 + 1 is 20%
-    assert len(lines(out / "correction_preferences.jsonl")) == 1
+    [row] = lines(out / "corrections.jsonl")  # 1 of 4 + 1 is 20%
+    assert len(lines(out / "correction_preferences.jsonl")) == (row["rejected"] is not None)
     assert "4 verified traces: 1 corrections" in again.output
 
 
@@ -106,3 +108,46 @@ def test_spread_alternates_domains_and_covers_problems_first() -> None:
         Source("c2", code_a, ""),
     ]
     assert [s.trace_id for s in spread(traces)] == ["a1", "c1", "b1", "c2", "a2"]
+
+
+MUFFINS = (
+    "1. Muffins sold: $19 \\cdot 6 = 114$.\n2. Muffins remaining: $150 - 114 = 36$.\n"
+    "3. Final answer: \\boxed{36}"
+)
+SLIP = (
+    "STEP: 2\nMISTAKE: 2. Muffins remaining: $150 - 114 = 46$.\nCORRECTION:\n"
+    "Check: $150 - 114 = 36$, not $46$; I slipped in the subtraction.\n"
+    "2. Muffins remaining: $150 - 114 = 36$.\n3. Final answer: \\boxed{36}\n"
+)
+
+
+def test_the_teacher_makes_mistakes_when_asked_and_the_card_counts_corrections(
+    tmp_path: Path,
+) -> None:
+    def respond(body: dict[str, Any]) -> Reply:
+        asked = "makes one plausible mistake" in body["messages"][-1]["content"]
+        return Reply(body=completion(SLIP if asked else MUFFINS))
+
+    write_problems(tmp_path / "problems.jsonl", bundled("math/arithmetic-01"))
+    with FakeOpenAI(respond) as server:
+        config = {
+            "problems": ["problems.jsonl"],
+            "k": 1,
+            "run_dir": "run",
+            "teachers": [{"name": "fake", "model": "m", "base_url": server.url, "api_key": "k"}],
+            "inject": {"teacher": True, "share": 1.0},
+        }
+        (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+        result = CliRunner().invoke(app, ["run", "--config", str(tmp_path / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "run" / "output"
+    rows = lines(out / "corrections.jsonl")
+    made = [row for row in rows if row["origin"] == "teacher"]
+    assert [row["wrong"] for row in made] == ["2. Muffins remaining: $150 - 114 = 46$."]
+    card = (out / "dataset_card.md").read_text(encoding="utf-8")
+    assert "## Corrections by origin and operator" in card
+    assert f"| corrections | {len(rows)} |" in card
+    assert "| teacher | teacher | 1 |" in card
+    for origin, operator in {(row["origin"], row["operator"]) for row in rows}:
+        count = sum(row["operator"] == operator and row["origin"] == origin for row in rows)
+        assert f"| {origin} | {operator} | {count} |" in card

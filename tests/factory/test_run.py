@@ -201,7 +201,12 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
         "rejected": 5,
         "preferences": 5,
         "corrections": 2,  # the inject stage's default share: 2 of 8 + 2 is at most 25%
-        "correction_preferences": 2,
+        # a pair only where the negative reaches a wrong answer (real mistakes come first, and
+        # a lucky-step trace's does not)
+        "correction_preferences": sum(
+            json.loads(line)["rejected"] is not None
+            for line in (out / "corrections.jsonl").read_text().splitlines()
+        ),
     }
     assert stats["request_errors"] == []
     card = (out / "dataset_card.md").read_text()
