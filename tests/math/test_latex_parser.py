@@ -7,6 +7,8 @@ from unittest import mock
 import pytest
 import sympy
 import sympy.core.numbers
+from hypothesis import given
+from hypothesis import strategies as st
 from latex2sympy2_extended import latex2sympy
 
 from verifiers.math.latex_parser import NORMALIZE, parse_latex, parse_normalized
@@ -41,3 +43,16 @@ def test_the_same_text_is_parsed_once() -> None:
     first = parse_latex("\\frac{1}{2} + x")
     assert parse_latex("  \\frac{1}{2}  +  x ") is first
     assert parse_normalized.cache_info().misses == 1
+
+
+@given(st.integers(-99, 99), st.integers(0, 99), st.booleans())
+def test_juxtaposed_numbers_multiply(a: int, b: int, bracket_both: bool) -> None:
+    """Never a mixed number: latex2sympy read any integer then a positive rational as one."""
+    left = f"({a})" if bracket_both or a < 0 else str(a)
+    assert sympy.simplify(parse_normalized.__wrapped__(f"{left}({b})")) == a * b
+
+
+@given(st.integers(0, 99), st.integers(1, 99), st.integers(1, 99))
+def test_a_whole_number_then_a_proper_fraction_is_a_mixed_number(w: int, p: int, q: int) -> None:
+    value = sympy.simplify(parse_normalized.__wrapped__(f"{w}\\frac{{{p}}}{{{q}}}"))
+    assert value == (w + sympy.Rational(p, q) if 0 < p < q else w * sympy.Rational(p, q))

@@ -75,3 +75,15 @@ def test_rounded_decimals_and_approximations_are_accepted(traces_pool: WorkerPoo
     verdict = _steps(traces_pool, solution, "1")
     outcomes = [e.outcome for e in verdict.evidence if e.check == "step"]
     assert outcomes[:3] == ["verified", "verified", "refuted"]
+
+
+def test_a_product_written_by_juxtaposition_is_a_product(traces_pool: WorkerPool) -> None:
+    """latex2sympy read `5(2)` as the mixed number 5 + 2: a false `= 7` passed, a true `= 10`
+    was refuted."""
+    wrong = _steps(traces_pool, "$5(2) = 7$\n$(-1)(3) = -4$\n$\\boxed{7}$", "7")
+    assert [e.outcome for e in wrong.evidence if e.check == "step"][:2] == ["refuted", "refuted"]
+    right = _steps(
+        traces_pool, "$5(2) = 10$\n$(-1)(3) = -3$\n$2\\frac{1}{2} = 2.5$\n$\\boxed{10}$", "10"
+    )
+    assert right.status == "pass"
+    assert [e.outcome for e in right.evidence if e.check == "step"][:3] == ["verified"] * 3

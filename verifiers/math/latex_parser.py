@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import sympy
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
@@ -23,6 +24,7 @@ NORMALIZE = NormalizationConfig(
 _INTEGER = re.compile(r"\d+")
 _DECIMAL = re.compile(r"\d*\.\d+|\d+\.\d*")
 _PLAIN_NUMERAL = re.compile(r"\s*(-?)\s*(\d+)\s*")
+_FRACTION = re.compile(r"\\[dt]?frac\{?\d")
 CACHE_SIZE = 4096
 
 
@@ -36,6 +38,38 @@ class _Converter(_Latex2Sympy):  # type: ignore[misc]
         if _DECIMAL.fullmatch(text):
             return sympy.Float(text)
         return super().parse_number(text)  # exponent forms ("1e5"): rare, left to sympify
+
+    def convert_postfix_list(self, arr: list[Any], i: int = 0) -> Any:
+        """latex2sympy's juxtaposition, without its mixed-number rule run wild: it read any
+        integer followed by a positive rational as a mixed number, so `3(4)` was 7 and
+        `(-1)(3)` was -4. Only `a\\frac{b}{c}` as written, with 0 < b < c, is a mixed number."""
+        if i >= len(arr):
+            raise ValueError("index out of bounds")
+        res = self.convert_postfix(arr[i])
+        if isinstance(res, list) and len(res) == 1:  # d/dx: what follows is differentiated
+            if i == len(arr) - 1:
+                raise ValueError("expected an expression to differentiate")
+            return sympy.Derivative(self.convert_postfix_list(arr, i + 1), res[0])
+        if not isinstance(res, sympy.Expr | sympy.MatrixBase) or i == len(arr) - 1:
+            return res
+        rh = self.convert_postfix_list(arr, i + 1)
+        if getattr(res, "is_Matrix", False) or getattr(rh, "is_Matrix", False):
+            return self.mat_mul_flat(res, rh)
+        if _mixed_number(res, rh, arr, i):
+            return sympy.Rational(res * rh.q + (rh.p if res >= 0 else -rh.p), rh.q)
+        return self.mul_flat(res, rh)
+
+
+def _mixed_number(whole: Any, part: Any, arr: list[Any], i: int) -> bool:
+    """`2\\frac{1}{2}`: a whole number, then a proper fraction written with \\frac, and nothing
+    after it."""
+    return (
+        i + 2 == len(arr)
+        and getattr(whole, "is_Integer", False)
+        and getattr(part, "is_Rational", False)
+        and 0 < part.p < part.q
+        and _FRACTION.match(arr[i + 1].getText()) is not None
+    )
 
 
 def parse_latex(latex: str) -> sympy.Basic:
