@@ -5,7 +5,8 @@ a file. Rows stream from the store into the files (Parquet a row group at a time
 not grow with the dataset; a stored record's JSON becomes its row without a pydantic round trip.
 Column types come from the pydantic models, so a file's schema never depends on which rows
 happened to be in it; string maps (evidence details) become lists of key/value pairs, since
-Arrow maps have no `datasets` equivalent.
+Arrow maps have no `datasets` equivalent. Every message is a `Turn`: the teacher's reasoning is
+the assistant turn's `reasoning_content`, where chat templates of reasoning models read it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ from factory.config import ExportFormat
 from factory.records import Record, RecordKind
 from factory.stats import RunStats
 
+
+class Turn(BaseModel):
+    """An exported chat message. `reasoning_content` is the field chat templates of reasoning
+    models render as the think block; null where the turn has no separate reasoning."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+    reasoning_content: str | None = None
+
+
 DATASETS: dict[RecordKind, str] = {
     "verified": "sft",
     "rejected": "rejected",
@@ -41,7 +52,6 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("problem_id", "problem_id"),
         ("domain", "domain"),
         ("messages", "messages"),
-        ("reasoning", "reasoning"),
         ("verdicts", "verdicts"),
         ("provenance", "provenance"),
     ],
@@ -51,7 +61,6 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("domain", "domain"),
         ("reason", "reason"),
         ("messages", "messages"),
-        ("reasoning", "reasoning"),
         ("verdicts", "verdicts"),
         ("provenance", "provenance"),
     ],
@@ -67,6 +76,7 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("provenance", "provenance"),
     ],
 }
+TURN_COLUMNS = frozenset({"messages", "prompt", "chosen", "rejected"})  # lists of `Turn`
 _SCALARS: dict[Any, pa.DataType] = {
     str: pa.string(),
     int: pa.int64(),
@@ -117,15 +127,43 @@ def to_row(value: Any) -> Any:
     return value
 
 
+TURNS = arrow_type(list[Turn])
+
+
 def schema(kind: RecordKind) -> pa.Schema:
+    """The one schema of a dataset's files, whatever rows they hold."""
     fields = Record.model_fields
     return pa.schema(
-        [(column, arrow_type(fields[name].annotation)) for column, name in COLUMNS[kind]]
+        [
+            (column, TURNS if column in TURN_COLUMNS else arrow_type(fields[name].annotation))
+            for column, name in COLUMNS[kind]
+        ]
     )
 
 
-def row(record: Record, kind: RecordKind) -> dict[str, Any]:
-    return {column: to_row(getattr(record, name)) for column, name in COLUMNS[kind]}
+def turns(
+    messages: Sequence[dict[str, Any]] | None, reasoning: str | None = None, inline: bool = False
+) -> list[dict[str, Any]] | None:
+    """Messages as `Turn` rows; `reasoning` belongs to the last turn when it is the assistant's,
+    as its `reasoning_content` or, `inline`, as a `<think>` block opening its content."""
+    if messages is None:
+        return None
+    out = [
+        {"role": m["role"], "content": m["content"], "reasoning_content": None} for m in messages
+    ]
+    if reasoning is not None and out and out[-1]["role"] == "assistant":
+        last = out[-1]
+        if inline:
+            last["content"] = f"<think>\n{reasoning}\n</think>\n\n{last['content']}"
+        else:
+            last["reasoning_content"] = reasoning
+    return out
+
+
+def row(record: Record, kind: RecordKind, inline: bool = False) -> dict[str, Any]:
+    if record.kind != kind:
+        raise ValueError(f"a {record.kind} record is no {kind} row")
+    return json_row(record.model_dump(mode="json"), inline)
 
 
 Convert = Callable[[Any], Any]
@@ -165,13 +203,17 @@ _JSON_COLUMNS: dict[RecordKind, list[tuple[str, str, Convert | None]]] = {
 }
 
 
-def json_row(stored: dict[str, Any]) -> dict[str, Any]:
-    """The row of a record from its stored JSON (`Record.model_dump_json`), decoded: the same
-    row `row` makes of the record, at a fraction of the cost."""
-    return {
+def json_row(stored: dict[str, Any], inline: bool = False) -> dict[str, Any]:
+    """The row of a record from its stored JSON (`Record.model_dump_json`), decoded, without a
+    pydantic round trip. The record's reasoning goes with its answer, the last message."""
+    values = {
         column: stored[name] if convert is None else convert(stored[name])
         for column, name, convert in _JSON_COLUMNS[stored["kind"]]
     }
+    for column in TURN_COLUMNS & values.keys():
+        reasoning = stored.get("reasoning") if column == "messages" else None
+        values[column] = turns(values[column], reasoning, inline)
+    return values
 
 
 def rows(records: Sequence[Record], kind: RecordKind) -> list[dict[str, Any]]:
@@ -246,25 +288,29 @@ class RowWriter:
         traceback: TracebackType | None,
     ) -> None:
         if exc is None:
-            self._flush()
-            if self.rows == 0 and self._table is not None:  # one empty group, as write_table
-                self._table.write_table(self._shape.empty_table())
+            self._flush()  # 0 rows: no row group at all (`datasets` reads none; not an empty one)
         self._stack.__exit__(exc_type, exc, traceback)
 
 
 def write_datasets(
-    records: Iterable[Record], out_dir: Path, formats: Sequence[ExportFormat]
+    records: Iterable[Record],
+    out_dir: Path,
+    formats: Sequence[ExportFormat],
+    inline: bool = False,
 ) -> dict[str, int]:
     """sft, rejected and preferences in each format, in one pass over `records`; returns the
-    rows written per dataset."""
-    return _write_rows(((r.kind, row(r, r.kind)) for r in records), out_dir, formats)
+    rows written per dataset. `inline` puts reasoning in `<think>` blocks."""
+    return _write_rows(((r.kind, row(r, r.kind, inline)) for r in records), out_dir, formats)
 
 
 def write_stored(
-    stored: Iterable[dict[str, Any]], out_dir: Path, formats: Sequence[ExportFormat]
+    stored: Iterable[dict[str, Any]],
+    out_dir: Path,
+    formats: Sequence[ExportFormat],
+    inline: bool = False,
 ) -> dict[str, int]:
     """`write_datasets` of records as the store keeps them (their JSON, decoded)."""
-    return _write_rows(((r["kind"], json_row(r)) for r in stored), out_dir, formats)
+    return _write_rows(((r["kind"], json_row(r, inline)) for r in stored), out_dir, formats)
 
 
 def _write_rows(

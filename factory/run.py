@@ -137,7 +137,9 @@ async def execute(
             exporting = time.perf_counter()
             exported = Exported()
             stored = map(json.loads, store.record_bodies(outcome.record_ids()))
-            counts = write_stored(exported.count(stored), out, config.export)
+            counts = write_stored(
+                exported.count(stored), out, config.export, config.inline_reasoning
+            )
             if injected is not None:
                 counts |= write_corrections(injected, out, config.export)
     finally:

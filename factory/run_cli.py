@@ -68,6 +68,14 @@ def run(
         str | None,
         typer.Option("--backend", help=f"Sandbox for code: {', '.join(BACKEND_NAMES)}."),
     ] = None,
+    inline_reasoning: Annotated[
+        bool | None,
+        typer.Option(
+            "--inline-reasoning",
+            help="Write the teacher's reasoning inline as <think>...</think> before the answer, "
+            "not as the message's reasoning_content.",
+        ),
+    ] = None,
 ) -> None:
     """Generate, verify and export: problems in, a verified dataset out. Reruns resume."""
     overrides: dict[str, Any] = {}
@@ -85,6 +93,8 @@ def run(
         overrides["teachers"] = [{"name": model, "model": model}]
     if backend is not None:
         overrides["verifiers.code.options.backend"] = backend
+    if inline_reasoning is not None:
+        overrides["inline_reasoning"] = inline_reasoning
     try:
         config = load_config(config_path, overrides)
         loaded, skipped = load_run_problems(config)

@@ -16,6 +16,7 @@ from factory.cli import app
 from factory.inject.model import Source
 from factory.inject.stage import spread
 from sandbox import Sandbox
+from tests.factory.test_export import assert_conversational_for_every_seed
 from tests.factory.transcripts import bundled, write_problems
 
 PROBLEMS = ("math/arithmetic-03", "math/sequences-01", "code/reverse-words", "code/two-sum-sorted")
@@ -69,8 +70,11 @@ def test_factory_run_writes_proven_corrections_and_inject_redoes_them(
     assert len(pairs) == len(corrections)
     for pair, row in zip(pairs, corrections, strict=True):
         assert pair["chosen"][0]["content"] == row["messages"][-1]["content"]
-        assert pair["rejected"][0]["content"] == row["rejected"]
+        assert pair["rejected"][0]["content"] == row["uncorrected"]
         assert pair["reason"] == f"corrected_mistake:{row['operator']}"
+    assert {"prompt", "chosen", "rejected", "completion"}.isdisjoint(corrections[0])
+    for name in ("corrections", "correction_preferences"):
+        assert_conversational_for_every_seed(out / f"{name}.jsonl")
     stats = json.loads((out / "stats.json").read_text())
     assert stats["records"]["corrections"] == len(corrections)
     assert "inject" in {stage["stage"] for stage in stats["stages"]}
