@@ -1,4 +1,4 @@
-"""Write a run's records as datasets (JSONL and Parquet, one schema each), stats and a card.
+"""Write a run's records as datasets (JSONL and Parquet, one schema each).
 
 Each file is written beside its final name and renamed into place, so a reader never sees half
 a file. Rows stream from the store into the files (Parquet a row group at a time), so memory does
@@ -28,7 +28,6 @@ from pydantic import BaseModel
 
 from factory.config import ExportFormat
 from factory.records import Record, RecordKind
-from factory.stats import RunStats
 
 
 class Turn(BaseModel):
@@ -228,7 +227,7 @@ def _atomic(path: Path) -> Iterator[Path]:
     os.replace(partial, path)
 
 
-def _write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
     with _atomic(path) as partial:
         partial.write_text(text, encoding="utf-8")
 
@@ -327,114 +326,3 @@ def _write_rows(
         for kind, values in rows:
             writers[kind].write(values)
     return {name: writers[kind].rows for kind, name in DATASETS.items()}
-
-
-def write_reports(stats: RunStats, out_dir: Path, formats: Sequence[ExportFormat]) -> None:
-    """stats.json and dataset_card.md."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _write_text(out_dir / "stats.json", json.dumps(stats.model_dump(mode="json"), indent=2) + "\n")
-    _write_text(out_dir / "dataset_card.md", dataset_card(stats, formats))
-
-
-def _percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate:.1%}"
-
-
-def _license(stats: RunStats) -> str:
-    named = sorted(stats.licenses)
-    return named[0].lower() if len(named) == 1 and named[0] != "unknown" else "other"
-
-
-def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
-    """A Hugging Face dataset card: what is in each file, where it came from, what judged it."""
-    extension = "jsonl" if "jsonl" in formats else "parquet"
-    configs = "\n".join(
-        f"- config_name: {name}\n  data_files: {name}.{extension}" for name in DATASETS.values()
-    )
-    lines = [
-        "---",
-        f"license: {_license(stats)}",
-        "task_categories:",
-        "- text-generation",
-        "tags:",
-        "- reasoning",
-        "- verified",
-        "- synthetic",
-        "configs:",
-        configs,
-        "---",
-        "",
-        "# Verified reasoning traces",
-        "",
-        "Made by reasoning-factory: teacher models wrote step-by-step "
-        "solutions, and a verifier kept only those it could prove right (exact algebra for "
-        "math answers and every step; the problem's tests in a sandbox for code). Every row "
-        "carries its verdict's evidence and provenance: verifier and version, sandbox image, "
-        "a hash of the tests, teacher model, sampling parameters, prompt hash and seed.",
-        "",
-        "## Files",
-        "",
-        "| file | rows | what |",
-        "| --- | --- | --- |",
-        f"| sft | {stats.records.get('sft', 0)} | chat `messages`: the problem, then a verified "
-        "solution |",
-        f"| rejected | {stats.records.get('rejected', 0)} | failed traces with the `reason` and "
-        "evidence |",
-        f"| preferences | {stats.records.get('preferences', 0)} | `prompt`, `chosen` (verified) "
-        "and `rejected` (proven wrong) for the same problem |",
-        "",
-        "## Counts",
-        "",
-        "| | value |",
-        "| --- | --- |",
-        f"| problems | {stats.problems} |",
-        f"| problems with {stats.k} verified trace(s) | {stats.problems_with_k} |",
-        f"| problems with none | {stats.problems_unsolved} |",
-        f"| traces judged | {stats.tally.traces} |",
-        f"| verified | {stats.tally.passed} |",
-        f"| acceptance rate | {_percent(stats.tally.acceptance_rate)} |",
-        "",
-        "## Acceptance by domain",
-        "",
-        "| domain | problems | traces | verified | rate |",
-        "| --- | --- | --- | --- | --- |",
-        *(
-            f"| {d} | {stats.problems_by_domain.get(d, 0)} | {t.traces} | {t.passed} | "
-            f"{_percent(t.acceptance_rate)} |"
-            for d, t in stats.by_domain.items()
-        ),
-        "",
-        "## Sources",
-        "",
-        "| source | problems |",
-        "| --- | --- |",
-        *(f"| {source} | {count} |" for source, count in sorted(stats.sources.items())),
-        "",
-        "## Teachers",
-        "",
-        "| teacher | model | requests | traces | verified | rate |",
-        "| --- | --- | --- | --- | --- | --- |",
-        *(
-            f"| {t.name} | {t.model} | {t.requests} | {t.tally.traces} | {t.tally.passed} | "
-            f"{_percent(t.tally.acceptance_rate)} |"
-            for t in stats.teachers
-        ),
-        "",
-        "## Verifiers",
-        "",
-        "| domain | verifier | version | sandbox | image |",
-        "| --- | --- | --- | --- | --- |",
-        *(
-            f"| {v.domain} | {v.verifier.name} | {v.verifier.version} | "
-            f"{v.verifier.sandbox_backend or '-'} | {v.verifier.sandbox_image or '-'} |"
-            for v in stats.verifiers
-        ),
-        "",
-        "## Rejections",
-        "",
-        "| reason | traces |",
-        "| --- | --- |",
-        *(f"| {reason} | {count} |" for reason, count in stats.rejected_by_reason.items()),
-        "",
-    ]
-    return "\n".join(lines)

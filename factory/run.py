@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from factory.card import write_reports
 from factory.config import ConfigError, RunConfig
-from factory.export import write_reports, write_stored
+from factory.export import write_stored
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
 from factory.pipeline import Live, TeacherSlot, run_pipeline
