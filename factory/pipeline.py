@@ -44,6 +44,7 @@ from factory.teachers.base import (
     Message,
     Teacher,
     TeacherError,
+    TeacherRefused,
     TeacherRequest,
     TeacherResponse,
     Usage,
@@ -434,6 +435,8 @@ class _Run:
                 try:
                     with self.requesting():
                         answered = await slot.teacher.complete(request)
+                except TeacherRefused:
+                    raise  # no request to this endpoint can succeed: the run stops
                 except TeacherError as error:
                     message = str(error)
                     await self.commit(lambda: self.store.save_error(key, message))

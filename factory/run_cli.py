@@ -17,7 +17,8 @@ from factory.report import live_progress, summary_tables
 from factory.run import build_teachers, execute, load_run_problems, open_verifiers, output_dir
 from factory.run_lock import RunLocked
 from factory.store import FILENAME, StoreUnusable
-from factory.teachers.base import TeacherError
+from factory.teachers.base import TeacherError, TeacherRefused
+from factory.teachers.openai_teacher import OpenAITeacher
 from problems import RowError
 from sandbox import BACKEND_NAMES, SandboxUnavailable
 from verifiers.plugins import VerifierNotFound, installed
@@ -25,7 +26,10 @@ from verifiers.plugins import VerifierNotFound, installed
 verifiers_app = typer.Typer(help="The verifier plugins installed here.", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
+# Exit codes: 0 done; 1 an error, said in one line with its fix; 2 a usage error (flags);
+# INCOMPLETE and UNPRODUCTIVE as below; 130 interrupted. README.md lists them too.
 INCOMPLETE = 3  # exit code: a domain was skipped or some trace still awaits its verification
+UNPRODUCTIVE = 4  # exit code: requests failed after their retries, or no trace was verified
 
 
 def _fail(message: str) -> typer.Exit:
@@ -99,6 +103,9 @@ def run(
         config = load_config(config_path, overrides)
         loaded, skipped = load_run_problems(config)
         slots = build_teachers(config)
+        for slot in slots:
+            if isinstance(slot.teacher, OpenAITeacher):
+                slot.teacher.preflight()
     except (ConfigError, RowError, TeacherError) as error:
         raise _fail(str(error)) from error
     if not config.teachers:
@@ -130,7 +137,7 @@ def run(
     try:
         with live_progress(err, running) as on_change:
             stats = asyncio.run(execute(config, loaded, slots, verifiers, on_change))
-    except (RunLocked, StoreUnusable) as error:
+    except (RunLocked, StoreUnusable, TeacherRefused) as error:
         raise _fail(str(error)) from error
     except KeyboardInterrupt:
         err.print(
@@ -157,6 +164,16 @@ def run(
             soft_wrap=True,
         )
         raise typer.Exit(INCOMPLETE)
+    verified = stats.records.get("sft", 0)
+    if stats.request_errors or verified == 0:
+        failed = len(stats.request_errors)
+        err.print(
+            f"run ended with {failed} failed requests and {verified} verified traces: see "
+            "above; a rerun asks the failed requests again",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(UNPRODUCTIVE)
 
 
 def init(

@@ -68,6 +68,12 @@ class TeacherError(Exception):
     """The teacher could not answer after its retries; the message says what the endpoint did."""
 
 
+class TeacherRefused(TeacherError):
+    """The endpoint refused in a way no retry and no other request can fix (a bad key, model or
+    setting, or no server at all): the run stops; the message names the teacher, the endpoint
+    and the fix."""
+
+
 class Teacher(Protocol):
     """An answering endpoint. Implementations own their retries, backoff and rate limits, and
     count the attempts they retried by cause in `retried`."""

@@ -23,6 +23,7 @@ from factory.teachers.base import (
     Completion,
     Message,
     TeacherError,
+    TeacherRefused,
     TeacherRequest,
     TeacherResponse,
     Usage,
@@ -33,6 +34,18 @@ from factory.teachers.rate_limit import RateLimiter
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})  # and every 5xx
 NO_KEY = "EMPTY"  # local servers ignore the key, but the SDK will not send a request without one
 CHARS_PER_TOKEN = 4  # rough prompt-size estimate for the token limit, settled by real usage
+UNREACHABLE_AFTER = 3  # connection failures, with no answer yet, that stop the run
+FIXES: dict[int, str] = {  # what to change when the endpoint refuses with this status
+    400: "check the model and sampling settings (max_tokens within the model's context) "
+    "against what the endpoint accepts",
+    401: "set the teacher's api_key (or OPENAI_API_KEY) to a key this endpoint accepts",
+    403: "use a key allowed to call this model, or another model",
+    404: "check the model name against the endpoint's models, and that base_url is the "
+    "server's OpenAI-compatible root (usually ending in /v1)",
+    422: "check the model and sampling settings against what the endpoint accepts",
+}
+PREFLIGHT_SECONDS = 10.0  # the endpoint's model list must answer within this
+UNREACHABLE_FIX = "start the server, or set base_url (or OPENAI_BASE_URL) to where it listens"
 
 
 class EndpointNotConfigured(TeacherError):
@@ -116,6 +129,9 @@ class OpenAITeacher:
             timeout=config.timeout_seconds,
             max_retries=0,
         )
+        self.endpoint = str(self._client.base_url).rstrip("/")
+        self._answered = False  # once the endpoint has answered, connection errors are retried
+        self._unreachable = 0  # connection failures before any answer
         self._slots = asyncio.Semaphore(config.concurrency)
         self._limiter = limiter or RateLimiter(config.requests_per_minute, config.tokens_per_minute)
         self.retried: Counter[str] = Counter()  # failed attempts that were retried, by cause
@@ -133,10 +149,12 @@ class OpenAITeacher:
                     self._limiter.settle(reserved, 0)
                     raise
                 if isinstance(outcome, TeacherResponse):
+                    self._answered = True
                     used = outcome.usage.prompt_tokens + outcome.usage.completion_tokens
                     self._limiter.settle(reserved, used or reserved)  # no usage: keep the guess
                     return outcome
                 self._limiter.settle(reserved, 0)
+                self._give_up_if_unreachable(outcome)
                 if attempt >= self.config.max_retries:
                     raise TeacherError(
                         f"teacher {self.name!r} ({request.model}) gave up after {attempt + 1} "
@@ -148,6 +166,51 @@ class OpenAITeacher:
 
     async def close(self) -> None:
         await self._client.close()
+
+    def preflight(self) -> None:
+        """GET /models, which vLLM, SGLang, Ollama, llama.cpp and OpenAI all serve: an endpoint
+        that is not there, or refuses the key, stops the run before it starts."""
+        seconds = min(PREFLIGHT_SECONDS, self.config.timeout_seconds)
+        client = openai.OpenAI(
+            base_url=self.endpoint, api_key=self._client.api_key, timeout=seconds, max_retries=0
+        )
+        try:
+            client.models.list()
+        except openai.APIStatusError as error:
+            status = error.status_code
+            if status in (401, 403):
+                raise self.refused(
+                    f"refused the key with HTTP {status}: {_endpoint_message(error)}", FIXES[401]
+                ) from error
+            if status == 404:
+                raise self.refused(
+                    f"no model list at {self.endpoint}/models (HTTP 404)",
+                    "set base_url to the server's OpenAI-compatible root, usually ending in /v1",
+                ) from error
+            # anything else may pass: the run's requests retry or refuse on their own
+        except openai.APITimeoutError as error:
+            raise self.refused(
+                f"no answer within {seconds:g} s to GET /models", UNREACHABLE_FIX
+            ) from error
+        except openai.APIConnectionError as error:
+            raise self.refused(
+                f"cannot connect ({error.__cause__ or error})", UNREACHABLE_FIX
+            ) from error
+        finally:
+            client.close()
+
+    def refused(self, what: str, fix: str) -> TeacherRefused:
+        return TeacherRefused(
+            f"teacher {self.name!r} ({self.config.model}) at {self.endpoint}: {what}; fix: {fix}"
+        )
+
+    def _give_up_if_unreachable(self, failure: Failure) -> None:
+        """Connection errors before any answer mean no server there, not a passing fault."""
+        if failure.kind != "connection" or self._answered:
+            return
+        self._unreachable += 1
+        if self._unreachable >= UNREACHABLE_AFTER:
+            raise self.refused(f"cannot connect ({failure.reason})", UNREACHABLE_FIX)
 
     def _delay(self, attempt: int, failure: Failure) -> float:
         if failure.retry_after is None:
@@ -183,6 +246,8 @@ class OpenAITeacher:
             if status in RETRYABLE_STATUS or status >= 500:
                 kind = f"HTTP {status}" if status < 500 else "HTTP 5xx"
                 return Failure(kind, reason, retry_after(error.response.headers))
+            if status in FIXES:
+                raise self.refused(f"refused with {reason}", FIXES[status]) from error
             raise TeacherError(
                 f"teacher {self.name!r} ({request.model}) was refused with {reason}"
             ) from error

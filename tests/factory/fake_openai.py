@@ -10,6 +10,7 @@ in `server.max_in_flight`.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -59,6 +60,11 @@ def completion(
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the stdlib's 5 resets connections when dozens open at once
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a run stopping) is no server fault worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class FakeOpenAI:
     def __init__(self, respond: Callable[[dict[str, Any]], Reply]) -> None:
@@ -67,6 +73,13 @@ class FakeOpenAI:
         self.arrivals: list[float] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        # GET /models, the endpoint check before a run; tests replace it to refuse
+        self.models = Reply(
+            body={
+                "object": "list",
+                "data": [{"id": "fake-model", "object": "model", "created": 0, "owned_by": "fake"}],
+            }
+        )
         self._lock = threading.Lock()
         server = self
 
@@ -89,14 +102,22 @@ class FakeOpenAI:
                     return
                 self._send(server.respond(body))
 
+            def do_GET(self) -> None:
+                with server._lock:
+                    server.in_flight += 1
+                found = self.path.endswith("/models")
+                self._send(server.models if found else Reply(404, {"error": {"message": "?"}}))
+
             def _send(self, reply: Reply) -> None:
                 time.sleep(reply.delay)
                 with server._lock:  # answered from here on: the client may send its next request
                     server.in_flight -= 1
                 body = reply.body
-                data = body if isinstance(body, bytes) else (
-                    body if isinstance(body, str) else json.dumps(body)
-                ).encode()
+                data = (
+                    body
+                    if isinstance(body, bytes)
+                    else (body if isinstance(body, str) else json.dumps(body)).encode()
+                )
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")

@@ -214,13 +214,14 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
         assert fact in card
 
 
-def test_a_teacher_that_never_answers_is_reported_not_fatal(tmp_path: Path) -> None:
+def test_a_teacher_that_never_answers_is_reported_and_exits_4(tmp_path: Path) -> None:
     problems = bundled("math/arithmetic-02")
     write_problems(tmp_path / "problems.jsonl", problems)
     with FakeOpenAI(Endpoint(problems, {"math/arithmetic-02": ["500"]})) as server:
         config = write_config(tmp_path, teachers=[teacher(server) | {"max_retries": 0}], budget=2)
         result = CliRunner().invoke(app, ["run", "--config", str(config)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 4, result.output
+    assert "run ended with 2 failed requests and 0 verified traces" in result.output
     stats = json.loads((tmp_path / "run/output/stats.json").read_text())
     assert len(stats["request_errors"]) == 2
     failure = stats["request_errors"][0]
