@@ -109,7 +109,7 @@ def test_a_server_gone_before_its_first_answer_stops_after_a_few_attempts(
     request = TeacherRequest(
         teacher="fake",
         model="fake-model",
-        messages=[{"role": "user", "content": "2+2?"}],  # type: ignore[list-item]
+        messages=[{"role": "user", "content": "2+2?"}],
         sampling=Sampling(),
     )
 
