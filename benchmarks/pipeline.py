@@ -16,7 +16,6 @@ end, when fewer than `concurrency` requests are left, weigh little in the sustai
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing
 import sys
 import tempfile
@@ -89,7 +88,7 @@ def main() -> None:
         problems, _ = load_run_problems(config)
         verifiers = open_verifiers(config, problems)
         started = time.perf_counter()
-        stats = asyncio.run(execute(config, problems, build_teachers(config), verifiers))
+        stats = execute(config, problems, build_teachers(config), verifiers)
         wall = time.perf_counter() - started
     ours.send("stop")
     server.join(5)

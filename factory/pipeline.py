@@ -120,6 +120,7 @@ class RequestFailure(BaseModel):
     problem_id: str
     sample: int
     message: str
+    kind: str  # the cause, as the teacher's `retried` counts its retries
 
     def __str__(self) -> str:
         return f"{self.teacher} on {self.problem_id} sample {self.sample}: {self.message}"
@@ -446,6 +447,7 @@ class _Run:
                             problem_id=state.problem.id,
                             sample=request.sample,
                             message=message,
+                            kind=error.kind,
                         )
                     )
                     self.live.errors += 1

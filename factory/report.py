@@ -84,6 +84,8 @@ def summary_tables(stats: RunStats) -> list[Table]:
     for reason, count in stats.rejected_by_reason.items():
         overview.add_row(f"  {reason}", str(count))
     overview.add_row("failed requests", str(len(stats.request_errors)))
+    for cause, count in stats.failed.items():
+        overview.add_row(f"  {cause}", str(count))
     overview.add_row("retried attempts", str(sum(stats.retried.values())))
     for cause, count in stats.retried.items():
         overview.add_row(f"  {cause}", str(count))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -13,8 +14,9 @@ from factory.config import ConfigError, RunConfig
 from factory.export import write_stored
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
-from factory.pipeline import Live, TeacherSlot, run_pipeline
+from factory.pipeline import Live, Outcome, TeacherSlot, run_pipeline
 from factory.preflight import preflight
+from factory.publish import publish, staging
 from factory.records import VerifierInfo
 from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
@@ -112,7 +114,7 @@ def open_verifiers(config: RunConfig, problems: Sequence[Problem]) -> Verifiers:
     return Verifiers(verifiers, infos, skipped)
 
 
-async def execute(
+def execute(
     config: RunConfig,
     problems: Sequence[Problem],
     slots: Sequence[TeacherSlot],
@@ -120,34 +122,36 @@ async def execute(
     on_change: Callable[[Live], None] = lambda live: None,
 ) -> RunStats:
     """Run the pipeline over `problems` of the domains not skipped, export, and return the stats
-    (also in stats.json). Closes the teachers and verifiers it is given."""
+    (also in stats.json). Closes the teachers and verifiers it is given. Only generation runs in
+    an event loop; inject and export run in this thread, where Ctrl-C stops them at once, and
+    the export is published whole or not at all."""
     started = time.perf_counter()
-    plugins, infos = verifiers.plugins, verifiers.infos
     problems = [problem for problem in problems if problem.domain not in verifiers.skipped]
     out = output_dir(config)
     try:
-        with Store(config.run_dir) as store:
-            outcome = await run_pipeline(config, problems, slots, plugins, infos, store, on_change)
-            injected = None
-            if config.inject.enabled:
-                injecting = time.perf_counter()
-                records = store.iter_records(outcome.record_ids())
-                options = (config.verifiers.math.options, config.verifiers.code.options)
-                injected = inject_records(records, problems, config.inject, *options)
-                outcome.seconds["inject"] = time.perf_counter() - injecting
-            exporting = time.perf_counter()
-            exported = Exported()
-            stored = map(json.loads, store.record_bodies(outcome.record_ids()))
-            counts = write_stored(
-                exported.count(stored), out, config.export, config.inline_reasoning
-            )
-            if injected is not None:
-                counts |= write_corrections(injected, out, config.export)
-    finally:
-        for verifier in plugins.values():
+        store = Store(config.run_dir)
+    except BaseException:  # another run holds it, or it is damaged: release the sandboxes
+        for verifier in verifiers.plugins.values():
             verifier.close()
-        for slot in slots:
-            await slot.teacher.close()
+        raise
+    with store:
+        outcome = asyncio.run(_generate(config, problems, slots, verifiers, store, on_change))
+        injected = None
+        if config.inject.enabled:
+            injecting = time.perf_counter()
+            records = store.iter_records(outcome.record_ids())
+            options = (config.verifiers.math.options, config.verifiers.code.options)
+            injected = inject_records(records, problems, config.inject, *options)
+            outcome.seconds["inject"] = time.perf_counter() - injecting
+        exporting = time.perf_counter()
+        staged = staging(out)
+        exported = Exported()
+        stored = map(json.loads, store.record_bodies(outcome.record_ids()))
+        counts = write_stored(
+            exported.count(stored), staged, config.export, config.inline_reasoning
+        )
+        if injected is not None:
+            counts |= write_corrections(injected, staged, config.export)
     stats = summarize(
         config,
         slots,
@@ -158,5 +162,27 @@ async def execute(
         time.perf_counter() - started,
         verifiers.skipped,
     )
-    write_reports(stats, out, config.export)
+    write_reports(stats, staged, config.export)
+    publish(staged, out)
     return stats
+
+
+async def _generate(
+    config: RunConfig,
+    problems: Sequence[Problem],
+    slots: Sequence[TeacherSlot],
+    verifiers: Verifiers,
+    store: Store,
+    on_change: Callable[[Live], None],
+) -> Outcome:
+    """The pipeline; its teachers and verifiers are closed as it ends, also when it is
+    cancelled (Ctrl-C), which stops the sandbox runs still going."""
+    try:
+        return await run_pipeline(
+            config, problems, slots, verifiers.plugins, verifiers.infos, store, on_change
+        )
+    finally:
+        for verifier in verifiers.plugins.values():
+            verifier.close()
+        for slot in slots:
+            await slot.teacher.close()

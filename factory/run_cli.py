@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Annotated, Any
@@ -136,7 +135,7 @@ def run(
     running = sum(1 for problem in loaded if problem.domain not in verifiers.skipped)
     try:
         with live_progress(err, running) as on_change:
-            stats = asyncio.run(execute(config, loaded, slots, verifiers, on_change))
+            stats = execute(config, loaded, slots, verifiers, on_change)
     except (RunLocked, StoreUnusable, TeacherRefused) as error:
         raise _fail(str(error)) from error
     except KeyboardInterrupt:
@@ -167,9 +166,10 @@ def run(
     verified = stats.records.get("sft", 0)
     if stats.request_errors or verified == 0:
         failed = len(stats.request_errors)
+        kinds = ", ".join(f"{count} {kind}" for kind, count in stats.failed.items())
         err.print(
-            f"run ended with {failed} failed requests and {verified} verified traces: see "
-            "above; a rerun asks the failed requests again",
+            f"run ended with {failed} failed requests{f' ({kinds})' if kinds else ''} and "
+            f"{verified} verified traces: see above; a rerun asks the failed requests again",
             markup=False,
             soft_wrap=True,
         )

@@ -75,6 +75,7 @@ class RunStats(_Model):
     verifiers: list[VerifierStats]
     request_errors: list[RequestFailure]
     retried: dict[str, int]  # failed attempts that were retried, by cause, over all teachers
+    failed: dict[str, int]  # requests given up on after their retries, by the last cause
     tokens: Usage
     cost: float | None
     stages: list[StageStats]
@@ -225,6 +226,7 @@ def summarize(
         ],
         request_errors=outcome.errors,
         retried=dict(retried.most_common()),
+        failed=dict(Counter(failure.kind for failure in outcome.errors).most_common()),
         tokens=usage,
         cost=cost,
         stages=_stages(

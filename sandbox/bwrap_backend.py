@@ -10,7 +10,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path, PurePosixPath
@@ -18,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from sandbox.base import Sandbox
 from sandbox.cgroup import join_argv, memory_cgroups, oom_killed, run_cgroup
 from sandbox.environment import sandbox_env
-from sandbox.errors import SandboxUnavailable
+from sandbox.errors import SandboxError, SandboxUnavailable
 from sandbox.model import WORKDIR, ExecRequest, ExecResult, Limits, as_bytes
 from sandbox.process import kill_session, limited, run_process
 
@@ -48,6 +49,17 @@ class BwrapSandbox(Sandbox):
         if found is None:
             raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
         self._bwrap = found
+        self._lock = threading.Lock()
+        self._running: set[int] = set()  # bwrap pids of the runs going on
+        self._closed = False
+
+    def close(self) -> None:
+        """Stop the runs still going (a run cut short ends as killed) and refuse new ones."""
+        with self._lock:
+            self._closed = True
+            running = list(self._running)
+        for pid in running:
+            _kill_namespace(pid)
 
     @property
     def memory_per_run(self) -> bool:
@@ -56,6 +68,26 @@ class BwrapSandbox(Sandbox):
         return memory_cgroups(NOBODY if os.geteuid() == 0 else None) is not None
 
     def run(self, request: ExecRequest) -> ExecResult:
+        with self._lock:
+            if self._closed:
+                raise SandboxError("this sandbox is closed")
+        ours: list[int] = []
+
+        def started(pid: int) -> None:
+            with self._lock:
+                if not self._closed:
+                    self._running.add(pid)
+                    ours.append(pid)
+                    return
+            _kill_namespace(pid)
+
+        try:
+            return self._run(request, started)
+        finally:
+            with self._lock:
+                self._running.difference_update(ours)
+
+    def _run(self, request: ExecRequest, started: Callable[[int], None]) -> ExecResult:
         user = NOBODY if os.geteuid() == 0 else None
         with (
             _memfds(_contents(request)) as fds,
@@ -69,6 +101,7 @@ class BwrapSandbox(Sandbox):
                 pass_fds=list(fds.values()),
                 user=user,
                 stop=_kill_namespace,
+                started_as=started,
             )
             result = finished.result(self.name)
             if cgroup is not None and oom_killed(cgroup):

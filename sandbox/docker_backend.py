@@ -291,6 +291,10 @@ class DockerSandbox(Sandbox):
         container = _Container(container_id, shape, conn, init_pid)
         with self._lock:
             self._live.add(container)
+            closed = self._closed
+        if closed:  # close() ran while this one started: it saw no container to stop
+            self._discard(container)
+            raise SandboxError("this sandbox is closed")
         return container
 
     def _exec(self, container: _Container, request: ExecRequest) -> tuple[ExecResult, bool]:

@@ -71,11 +71,13 @@ def run_process(
     pass_fds: Sequence[int] = (),
     user: int | None = None,
     stop: Callable[[int], None] | None = None,
+    started_as: Callable[[int], None] | None = None,
 ) -> Finished:
     """Start `argv` in its own session, pump its pipes, and stop it on timeout or overflow.
 
     `stop(pid)` kills the run so that its process still gets reaped normally (CPU time comes from
     wait4, which counts only what was reaped); if that fails, the whole session is SIGKILLed.
+    `started_as(pid)` learns the process as soon as it exists, so an owner can stop it early.
     """
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -92,6 +94,8 @@ def run_process(
         extra_groups=[] if user is not None else None,
     )
     assert proc.stdin and proc.stdout and proc.stderr
+    if started_as is not None:
+        started_as(proc.pid)
     out_fd, err_fd, in_fd = proc.stdout.fileno(), proc.stderr.fileno(), proc.stdin.fileno()
     for fd in (out_fd, err_fd, in_fd):
         os.set_blocking(fd, False)

@@ -13,6 +13,7 @@ from rich.markup import escape
 from factory.inject.model import InjectConfig
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
+from factory.publish import publish, staging_from
 from factory.run import OUTPUT
 from factory.run_lock import RunLocked
 from factory.store import FILENAME, Store, StoreUnusable
@@ -66,7 +67,9 @@ def inject(
         except SandboxUnavailable as error:
             err.print(f"[red]error:[/red] {escape(str(error))}")
             raise typer.Exit(1) from error
-        counts = write_corrections(injected, run_dir / OUTPUT, ["jsonl", "parquet"])
+        staged = staging_from(run_dir / OUTPUT)
+        counts = write_corrections(injected, staged, ["jsonl", "parquet"])
+        publish(staged, run_dir / OUTPUT)
     operators = Counter(row.operator for row in injected.corrections)
     out.print(
         f"{len(records)} verified traces: {counts['corrections']} corrections "

@@ -65,7 +65,12 @@ class TeacherResponse(_Frozen):
 
 
 class TeacherError(Exception):
-    """The teacher could not answer after its retries; the message says what the endpoint did."""
+    """The teacher could not answer after its retries; the message says what the endpoint did,
+    `kind` the cause the summary counts failed requests by (as `retried` counts retries)."""
+
+    def __init__(self, message: str, kind: str = "refused") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class TeacherRefused(TeacherError):

@@ -158,7 +158,8 @@ class OpenAITeacher:
                 if attempt >= self.config.max_retries:
                     raise TeacherError(
                         f"teacher {self.name!r} ({request.model}) gave up after {attempt + 1} "
-                        f"attempts; the last one failed with {outcome.reason}"
+                        f"attempts; the last one failed with {outcome.reason}",
+                        outcome.kind,
                     )
                 self.retried[outcome.kind] += 1
                 await asyncio.sleep(self._delay(attempt, outcome))
@@ -249,7 +250,8 @@ class OpenAITeacher:
             if status in FIXES:
                 raise self.refused(f"refused with {reason}", FIXES[status]) from error
             raise TeacherError(
-                f"teacher {self.name!r} ({request.model}) was refused with {reason}"
+                f"teacher {self.name!r} ({request.model}) was refused with {reason}",
+                f"HTTP {status}",
             ) from error
         except openai.APITimeoutError:
             return Failure(

@@ -221,9 +221,11 @@ def test_a_teacher_that_never_answers_is_reported_and_exits_4(tmp_path: Path) ->
         config = write_config(tmp_path, teachers=[teacher(server) | {"max_retries": 0}], budget=2)
         result = CliRunner().invoke(app, ["run", "--config", str(config)])
     assert result.exit_code == 4, result.output
-    assert "run ended with 2 failed requests and 0 verified traces" in result.output
+    assert "run ended with 2 failed requests (2 HTTP 5xx) and 0 verified traces" in result.output
     stats = json.loads((tmp_path / "run/output/stats.json").read_text())
     assert len(stats["request_errors"]) == 2
+    assert stats["failed"] == {"HTTP 5xx": 2}
+    assert "HTTP 5xx" in result.output  # the summary counts them by kind too
     failure = stats["request_errors"][0]
     assert (failure["teacher"], failure["problem_id"]) == ("fake", "math/arithmetic-02")
     assert "HTTP 500: boom" in failure["message"]
