@@ -135,6 +135,12 @@ def execute(
             verifier.close()
         raise
     with store:
+        try:
+            staged = staging(out)  # before any work: an output folder we may not write stops it
+        except BaseException:
+            for verifier in verifiers.plugins.values():
+                verifier.close()
+            raise
         outcome = asyncio.run(_generate(config, problems, slots, verifiers, store, on_change))
         injected = None
         if config.inject.enabled:
@@ -144,7 +150,6 @@ def execute(
             injected = inject_records(records, problems, config.inject, *options)
             outcome.seconds["inject"] = time.perf_counter() - injecting
         exporting = time.perf_counter()
-        staged = staging(out)
         exported = Exported()
         stored = map(json.loads, store.record_bodies(outcome.record_ids()))
         counts = write_stored(

@@ -11,14 +11,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from factory.config import EXAMPLE, ConfigError, load_config
+from factory import debug
+from factory.config import EXAMPLE, ConfigError, RunConfig, load_config
+from factory.estimate import estimate
+from factory.pipeline import TeacherSlot
 from factory.report import live_progress, summary_tables
 from factory.run import build_teachers, execute, load_run_problems, open_verifiers, output_dir
 from factory.run_lock import RunLocked
 from factory.store import FILENAME, StoreUnusable
 from factory.teachers.base import TeacherError, TeacherRefused
-from factory.teachers.openai_teacher import OpenAITeacher
-from problems import RowError
+from factory.teachers.openai_teacher import CHARS_PER_TOKEN, OpenAITeacher
+from factory.teachers.replay import ReplayTeacher
+from problems import Problem, RowError
 from sandbox import BACKEND_NAMES, SandboxUnavailable
 from verifiers.plugins import VerifierNotFound, installed
 
@@ -32,8 +36,57 @@ UNPRODUCTIVE = 4  # exit code: requests failed after their retries, or no trace 
 
 
 def _fail(message: str) -> typer.Exit:
+    debug.show_traceback(err)
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
+
+
+def _replay_coverage(slots: list[TeacherSlot], problems: list[Problem]) -> None:
+    """The offline replay teacher answers only problems it has transcripts for: say so at the
+    start, and stop when it has none for any of them."""
+    replay = next((s.teacher for s in slots if isinstance(s.teacher, ReplayTeacher)), None)
+    if replay is None:
+        return
+    missing = replay.unknown(problems)
+    if not missing:
+        return
+    fix = "set `teachers` in a config (`factory init`) or pass --model to use a real endpoint"
+    if len(missing) == len(problems):
+        raise _fail(
+            f"no teacher is configured and the offline replay teacher has no transcripts for "
+            f"any of these {len(problems)} problems (e.g. {missing[0]}); fix: {fix}"
+        )
+    err.print(
+        f"warning: the offline replay teacher has no transcripts for {len(missing)} of "
+        f"{len(problems)} problems (e.g. {missing[0]}): they get no verified trace; {fix}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _dry_run(config: RunConfig, problems: list[Problem], as_json: bool) -> None:
+    figures = estimate(config, problems)
+    if as_json:
+        print(figures.model_dump_json(indent=2))
+        return
+    table = Table("", "at least (k per problem)", "at most (budget per problem)",
+                  title=f"dry run: {figures.problems} problems, nothing sent")  # fmt: skip
+    for label, name in (("traces", "traces"), ("requests", "requests"),
+                        ("prompt tokens", "prompt_tokens"),
+                        ("completion tokens", "completion_tokens")):  # fmt: skip
+        table.add_row(label, str(getattr(figures.least, name)), str(getattr(figures.most, name)))
+    table.add_row("cost", _price(figures.least.cost), _price(figures.most.cost))
+    out.print(table)
+    out.print(
+        f"teachers: {', '.join(figures.teachers)}; tokens from the prompts at "
+        f"{CHARS_PER_TOKEN} characters a token, completions at max_tokens",
+        highlight=False,
+    )
+
+
+def _price(cost: float | None) -> str:
+    return "no prices set" if cost is None else f"{cost:.4f}"
 
 
 def run(
@@ -47,17 +100,34 @@ def run(
     ] = None,
     skip_invalid: Annotated[
         bool | None,
-        typer.Option("--skip-invalid", help="Skip malformed problem rows, counting them."),
+        typer.Option(
+            "--skip-invalid", help="Skip malformed problem rows, counting them (default: stop)."
+        ),
     ] = None,
     k: Annotated[
-        int | None, typer.Option("-k", min=1, help="Verified traces wanted per problem.")
+        int | None,
+        typer.Option(
+            "-k",
+            min=1,
+            help=f"Verified traces wanted per problem. [default: {RunConfig().k}, or the config's]",
+        ),
     ] = None,
     budget: Annotated[
-        int | None, typer.Option("--budget", min=1, help="Most traces generated per problem.")
+        int | None,
+        typer.Option(
+            "--budget",
+            min=1,
+            help="Most traces generated per problem. "
+            f"[default: {RunConfig().budget}, or the config's]",
+        ),
     ] = None,
     run_dir: Annotated[
         Path | None,
-        typer.Option("--run-dir", help="Run store and outputs; rerunning with it resumes."),
+        typer.Option(
+            "--run-dir",
+            help="Run store and outputs (in RUN_DIR/output); rerunning with it resumes. "
+            f"[default: {RunConfig().run_dir}, or the config's]",
+        ),
     ] = None,
     model: Annotated[
         str | None,
@@ -79,8 +149,22 @@ def run(
             "not as the message's reasoning_content.",
         ),
     ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Run on the first N problems only.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Send nothing: print the requests, tokens and cost the run could take.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON (stats.json) for scripts.")
+    ] = False,
 ) -> None:
-    """Generate, verify and export: problems in, a verified dataset out. Reruns resume."""
+    """Generate, verify and export: problems in, a verified dataset out, in RUN_DIR/output
+    (a Hub-ready folder: README.md, JSONL and Parquet). Reruns resume."""
     overrides: dict[str, Any] = {}
     if problems:
         overrides["problems"] = [str(path) for path in problems]
@@ -101,7 +185,12 @@ def run(
     try:
         config = load_config(config_path, overrides)
         loaded, skipped = load_run_problems(config)
+        loaded = loaded[:limit]
+        if dry_run:
+            _dry_run(config, loaded, as_json)
+            return
         slots = build_teachers(config)
+        _replay_coverage(slots, loaded)
         for slot in slots:
             if isinstance(slot.teacher, OpenAITeacher):
                 slot.teacher.preflight()
@@ -144,11 +233,14 @@ def run(
             "rerun the same command to resume"
         )
         raise typer.Exit(130) from None
-    for table in summary_tables(stats):
-        out.print(table)
+    if as_json:
+        print(stats.model_dump_json(indent=2))
+    else:
+        for table in summary_tables(stats):
+            out.print(table)
     for failure in stats.request_errors[:5]:
         err.print(f"  failed request: {failure}", highlight=False, markup=False, soft_wrap=True)
-    out.print(f"dataset in {output_dir(config)}", highlight=False)
+    err.print(f"dataset in {output_dir(config)}", highlight=False)
     if stats.incomplete:
         for reason, count in stats.awaiting_verification.items():
             err.print(
@@ -185,7 +277,15 @@ def init(
     """Write a commented example run config."""
     if path.exists() and not force:
         raise _fail(f"{path} exists; pass --force to overwrite it")
-    path.write_text(EXAMPLE, encoding="utf-8")
+    try:
+        path.write_text(EXAMPLE, encoding="utf-8")
+    except OSError as error:
+        fix = (
+            f"create the folder first (mkdir -p {path.parent})"
+            if not path.parent.exists()
+            else "choose a path you may write"
+        )
+        raise _fail(f"cannot write {path}: {error.strerror or error}; fix: {fix}") from error
     out.print(f"wrote {path}; run it with: factory run --config {path}", highlight=False)
 
 

@@ -44,7 +44,8 @@ FIXES: dict[int, str] = {  # what to change when the endpoint refuses with this 
     "server's OpenAI-compatible root (usually ending in /v1)",
     422: "check the model and sampling settings against what the endpoint accepts",
 }
-PREFLIGHT_SECONDS = 10.0  # the endpoint's model list must answer within this
+PREFLIGHT_SECONDS = 10.0  # the check request before a run must be answered within this
+PREFLIGHT_PROMPT = "Reply with OK."  # the check request's only message, answered in one token
 UNREACHABLE_FIX = "start the server, or set base_url (or OPENAI_BASE_URL) to where it listens"
 
 
@@ -169,34 +170,36 @@ class OpenAITeacher:
         await self._client.close()
 
     def preflight(self) -> None:
-        """GET /models, which vLLM, SGLang, Ollama, llama.cpp and OpenAI all serve: an endpoint
-        that is not there, or refuses the key, stops the run before it starts."""
+        """One tiny completion (one token) before the run: an endpoint that is not there, or
+        refuses the key or the model, stops the run before it starts. A busy endpoint (429,
+        5xx) passes: the run's requests retry that on their own."""
         seconds = min(PREFLIGHT_SECONDS, self.config.timeout_seconds)
         client = openai.OpenAI(
             base_url=self.endpoint, api_key=self._client.api_key, timeout=seconds, max_retries=0
         )
         try:
-            client.models.list()
+            client.chat.completions.create(
+                model=self.config.model,
+                messages=[{"role": "user", "content": PREFLIGHT_PROMPT}],
+                max_tokens=1,
+            )
         except openai.APIStatusError as error:
             status = error.status_code
-            if status in (401, 403):
+            if status in FIXES:
+                what = f"refused a one-token check request with HTTP {status}"
                 raise self.refused(
-                    f"refused the key with HTTP {status}: {_endpoint_message(error)}", FIXES[401]
+                    f"{what}: {_endpoint_message(error)}", FIXES[status]
                 ) from error
-            if status == 404:
-                raise self.refused(
-                    f"no model list at {self.endpoint}/models (HTTP 404)",
-                    "set base_url to the server's OpenAI-compatible root, usually ending in /v1",
-                ) from error
-            # anything else may pass: the run's requests retry or refuse on their own
         except openai.APITimeoutError as error:
             raise self.refused(
-                f"no answer within {seconds:g} s to GET /models", UNREACHABLE_FIX
+                f"no answer within {seconds:g} s to a one-token check request", UNREACHABLE_FIX
             ) from error
         except openai.APIConnectionError as error:
             raise self.refused(
                 f"cannot connect ({error.__cause__ or error})", UNREACHABLE_FIX
             ) from error
+        except (ValueError, openai.APIResponseValidationError):
+            pass  # it answered: what it answers with is the run's requests' concern
         finally:
             client.close()
 

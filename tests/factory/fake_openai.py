@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
+from factory.teachers.openai_teacher import PREFLIGHT_PROMPT
+
 
 @dataclass
 class Reply:
@@ -73,13 +75,9 @@ class FakeOpenAI:
         self.arrivals: list[float] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        # GET /models, the endpoint check before a run; tests replace it to refuse
-        self.models = Reply(
-            body={
-                "object": "list",
-                "data": [{"id": "fake-model", "object": "model", "created": 0, "owned_by": "fake"}],
-            }
-        )
+        # The answer to the one-token check request before a run (not in `requests`); tests
+        # replace it to refuse the key or the model.
+        self.check = Reply(body=completion("OK"))
         self._lock = threading.Lock()
         server = self
 
@@ -92,6 +90,11 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if body.get("messages") == [{"role": "user", "content": PREFLIGHT_PROMPT}]:
+                    with server._lock:
+                        server.in_flight += 1
+                    self._send(server.check)
+                    return
                 with server._lock:
                     server.requests.append(body)
                     server.arrivals.append(time.monotonic())
@@ -101,12 +104,6 @@ class FakeOpenAI:
                     self._send(Reply(status=404, body={"error": {"message": "not found"}}))
                     return
                 self._send(server.respond(body))
-
-            def do_GET(self) -> None:
-                with server._lock:
-                    server.in_flight += 1
-                found = self.path.endswith("/models")
-                self._send(server.models if found else Reply(404, {"error": {"message": "?"}}))
 
             def _send(self, reply: Reply) -> None:
                 time.sleep(reply.delay)

@@ -16,7 +16,7 @@ from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
 from tests.factory.fake_openai import FakeOpenAI, Reply, completion
 from tests.factory.test_run import write_config
-from tests.factory.transcripts import bundled, write_problems
+from tests.factory.transcripts import Endpoint, bundled, write_problems
 
 PROBLEMS = bundled("math/arithmetic-01", "math/arithmetic-02", "math/arithmetic-03")
 
@@ -60,28 +60,39 @@ def test_a_refusal_of_the_requests_stops_the_run(tmp_path: Path, status: int, fi
     assert seconds < 10
 
 
-@pytest.mark.parametrize("status", [401, 403])
-def test_a_refused_key_stops_the_run_before_any_request(tmp_path: Path, status: int) -> None:
+@pytest.mark.parametrize(
+    ("status", "fix"),
+    [
+        (401, "fix: set the teacher's api_key (or OPENAI_API_KEY)"),
+        (403, "fix: use a key allowed to call this model"),
+        (404, "fix: check the model name against the endpoint's models"),
+        (400, "fix: check the model and sampling settings"),
+    ],
+)
+def test_a_refused_check_request_stops_the_run_before_any_request(
+    tmp_path: Path, status: int, fix: str
+) -> None:
     with FakeOpenAI(lambda body: Reply(body=completion("x"))) as server:
-        server.models = Reply(status=status, body={"error": {"message": "bad key"}})
+        server.check = Reply(status=status, body={"error": {"message": "no such key or model"}})
         code, output, _ = run_against(tmp_path, server.url)
     flat = " ".join(output.split())
     assert code == 1, output
     assert flat.startswith(
-        f"error: teacher 'fake' (fake-model) at {server.url}: refused the key with HTTP {status}"
+        f"error: teacher 'fake' (fake-model) at {server.url}: refused a one-token check "
+        f"request with HTTP {status}: no such key or model; {fix}"
     )
-    assert "fix: set the teacher's api_key" in flat
+    assert "Traceback" not in output
     assert server.requests == []
 
 
-def test_a_base_url_without_a_model_list_stops_the_run(tmp_path: Path) -> None:
-    with FakeOpenAI(lambda body: Reply(body=completion("x"))) as server:
-        server.models = Reply(status=404, body={"error": {"message": "not found"}})
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_busy_endpoint_passes_the_check(tmp_path: Path, status: int) -> None:
+    """A busy endpoint is no reason to stop: the run's requests retry that."""
+    with FakeOpenAI(Endpoint(PROBLEMS, {})) as server:
+        server.check = Reply(status=status, body={"error": {"message": "busy"}})
         code, output, _ = run_against(tmp_path, server.url)
-    flat = " ".join(output.split())
-    assert code == 1, output
-    assert f"no model list at {server.url}/models (HTTP 404); fix: set base_url" in flat
-    assert server.requests == []
+    assert code == 0, output
+    assert len(server.requests) == len(PROBLEMS)
 
 
 def test_an_unreachable_endpoint_stops_the_run_in_seconds(
