@@ -330,6 +330,7 @@ class _Run:
         self.live.passed += done.verified
         self.live.rejected.update(done.rejected)
         self.live.problems_done += 1
+        self.on_change(self.live)
         self.remaining -= 1
         if self.remaining == 0:
             self.finished.set()
@@ -580,6 +581,7 @@ class _Run:
         state.judged = []
         state.requests = []
         self.live.problems_done += 1
+        self.on_change(self.live)
         self.remaining -= 1
         self.open_more()
         if self.remaining == 0:

@@ -120,6 +120,7 @@ def execute(
     slots: Sequence[TeacherSlot],
     verifiers: Verifiers,
     on_change: Callable[[Live], None] = lambda live: None,
+    on_inject: Callable[[int, int], None] = lambda done, total: None,
 ) -> RunStats:
     """Run the pipeline over `problems` of the domains not skipped, export, and return the stats
     (also in stats.json). Closes the teachers and verifiers it is given. Only generation runs in
@@ -147,7 +148,7 @@ def execute(
             injecting = time.perf_counter()
             records = store.iter_records(outcome.record_ids())
             options = (config.verifiers.math.options, config.verifiers.code.options)
-            injected = inject_records(records, problems, config.inject, *options)
+            injected = inject_records(records, problems, config.inject, *options, on_inject)
             outcome.seconds["inject"] = time.perf_counter() - injecting
         exporting = time.perf_counter()
         exported = Exported()

@@ -14,8 +14,9 @@ from rich.table import Table
 from factory import debug
 from factory.config import EXAMPLE, ConfigError, RunConfig, load_config
 from factory.estimate import estimate
-from factory.pipeline import TeacherSlot
-from factory.report import live_progress, summary_tables
+from factory.pipeline import Live, TeacherSlot
+from factory.progress import reporting
+from factory.report import describe, summary_tables
 from factory.run import build_teachers, execute, load_run_problems, open_verifiers, output_dir
 from factory.run_lock import RunLocked
 from factory.store import FILENAME, StoreUnusable
@@ -223,8 +224,15 @@ def run(
         )
     running = sum(1 for problem in loaded if problem.domain not in verifiers.skipped)
     try:
-        with live_progress(err, running) as on_change:
-            stats = execute(config, loaded, slots, verifiers, on_change)
+        with reporting(err) as progress:
+
+            def on_change(live: Live) -> None:
+                progress.stage("problems", live.problems_done, running, describe(live))
+
+            def on_inject(done: int, total: int) -> None:
+                progress.stage("inject", done, total, "traces")
+
+            stats = execute(config, loaded, slots, verifiers, on_change, on_inject)
     except (RunLocked, StoreUnusable, TeacherRefused) as error:
         raise _fail(str(error)) from error
     except KeyboardInterrupt:

@@ -4,13 +4,18 @@ missing folder or a replay teacher with nothing to replay."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from factory.cli import app
+from factory.progress import reporting
 from problems import MathProblem
 from tests.factory.fake_openai import FakeOpenAI
 from tests.factory.test_run import PRICES, teacher, write_config
@@ -121,3 +126,39 @@ def test_json_summary_and_limit(tmp_path: Path) -> None:
     assert stats["problems"] == 2 and stats["records"]["sft"] == 2
     assert stats["failed"] == {} and stats["request_errors"] == []
     assert len(server.requests) == 2
+
+
+def test_without_a_terminal_progress_is_a_line_with_counts_rate_and_eta() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=False, width=200)
+    with reporting(console, every=0.0) as progress:
+        progress.stage("problems", 0, 4, "0 traces")
+        time.sleep(0.05)
+        progress.stage("problems", 2, 4, "[red]2 traces[/red]")
+        progress.stage("problems", 4, 4, "4 traces")
+        progress.stage("problems", 4, 4, "4 traces")  # the end is said once
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("problems: 0/4 · 0 traces · 0s elapsed")
+    assert re.fullmatch(r"problems: 2/4 · 2 traces · [\d.]+/s · ETA \d+s · \d+s elapsed", lines[1])
+    assert lines[2].startswith("problems: 4/4 · 4 traces")
+
+
+def test_without_a_terminal_lines_come_every_few_seconds_not_per_change() -> None:
+    buffer = io.StringIO()
+    with reporting(Console(file=buffer, force_terminal=False), every=60.0) as progress:
+        for done in range(100):
+            progress.stage("inject", done, 100)
+        progress.stage("inject", 100, 100)
+    assert [line.split(" · ")[0] for line in buffer.getvalue().splitlines()] == ["inject: 100/100"]
+
+
+def test_a_run_without_a_terminal_reports_generation_and_inject(tmp_path: Path) -> None:
+    write_problems(tmp_path / "problems.jsonl", PROBLEMS)
+    with FakeOpenAI(Endpoint(PROBLEMS, {})) as server:
+        settings = write_config(tmp_path, teachers=[teacher(server)], inject={"enabled": True})
+        result = CliRunner().invoke(app, ["run", "--config", str(settings)])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("problems: 3/3 · 3 traces · 3 verified") for line in lines), lines
+    assert any(re.match(r"inject: (\d+)/\1 · traces", line) for line in lines), lines
