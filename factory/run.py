@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +34,15 @@ OUTPUT = "output"  # the exported files, inside the run directory
 
 def output_dir(config: RunConfig) -> Path:
     return config.run_dir / OUTPUT
+
+
+def writable(out: Path) -> None:
+    """Raise the OSError publishing would meet at the end: an output folder whose old files we
+    may not replace, or a file where the folder should be."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(out))
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
 
 
 def load_run_problems(config: RunConfig) -> tuple[list[Problem], int]:
@@ -136,8 +147,9 @@ def execute(
             verifier.close()
         raise
     with store:
-        try:
-            staged = staging(out)  # before any work: an output folder we may not write stops it
+        try:  # before any work: an output folder we may not write stops the run
+            writable(out)
+            staged = staging(out)
         except BaseException:
             for verifier in verifiers.plugins.values():
                 verifier.close()

@@ -4,6 +4,8 @@ teacher, the endpoint and the fix, and a non-zero exit code."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,19 +20,23 @@ from tests.factory.fake_openai import FakeOpenAI, Reply, completion
 from tests.factory.test_run import write_config
 from tests.factory.transcripts import Endpoint, bundled, write_problems
 
+FACTORY = Path(sys.executable).parent / "factory"
 PROBLEMS = bundled("math/arithmetic-01", "math/arithmetic-02", "math/arithmetic-03")
 
 
-def run_against(tmp_path: Path, base_url: str) -> tuple[int, str, float]:
-    write_problems(tmp_path / "problems.jsonl", PROBLEMS)
-    teacher = {
+def teacher_of(base_url: str) -> dict[str, object]:
+    return {
         "name": "fake",
         "model": "fake-model",
         "base_url": base_url,
         "api_key": "test",
         "timeout_seconds": 5.0,
     }
-    config = write_config(tmp_path, teachers=[teacher], budget=4)
+
+
+def run_against(tmp_path: Path, base_url: str) -> tuple[int, str, float]:
+    write_problems(tmp_path / "problems.jsonl", PROBLEMS)
+    config = write_config(tmp_path, teachers=[teacher_of(base_url)], budget=4)
     started = time.monotonic()
     result = CliRunner().invoke(app, ["run", "--config", str(config)])
     return result.exit_code, result.output, time.monotonic() - started
@@ -133,3 +139,38 @@ def test_a_server_gone_before_its_first_answer_stops_after_a_few_attempts(
 
     with pytest.raises(TeacherRefused, match="cannot connect"):
         asyncio.run(go())
+
+
+def test_an_output_folder_it_may_not_write_stops_the_run_before_any_request(
+    tmp_path: Path,
+) -> None:
+    """As a user who does not own `output/`: root without CAP_DAC_OVERRIDE obeys the mode."""
+    write_problems(tmp_path / "problems.jsonl", PROBLEMS)
+    out = tmp_path / "run" / "output"
+    out.mkdir(parents=True)
+    out.chmod(0o555)
+    with FakeOpenAI(Endpoint(PROBLEMS, {})) as server:
+        config = write_config(tmp_path, teachers=[teacher_of(server.url)])
+        result = subprocess.run(
+            ["setpriv", "--bounding-set=-dac_override,-dac_read_search", str(FACTORY), "run",
+             "--config", str(config)],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: {out}: Permission denied: make it writable for this user"
+    )
+    assert server.requests == []
+
+
+def test_a_run_whose_every_trace_is_wrong_exits_4(tmp_path: Path) -> None:
+    write_problems(tmp_path / "problems.jsonl", PROBLEMS)
+    wrong = {problem.id: ["wrong"] for problem in PROBLEMS}
+    with FakeOpenAI(Endpoint(PROBLEMS, wrong)) as server:
+        config = write_config(tmp_path, teachers=[teacher_of(server.url)], budget=1)
+        result = CliRunner().invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 4, result.output
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "run ended with 0 failed requests and 0 verified traces"
+    )
