@@ -15,6 +15,7 @@ import typer
 from factory import debug
 from factory.inject.cli import inject
 from factory.problems_cli import problems_app
+from factory.push_cli import push
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
 from factory.verify_cli import verify_app
@@ -54,6 +55,7 @@ def _options(
 app.command("run")(run)
 app.command("init")(init)
 app.command("inject")(inject)
+app.command("push")(push)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(verify_app, name="verify")
