@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import httpx2  # the openai SDK's HTTP client, for the check request's connect timeout
 import openai
 from openai import AsyncOpenAI, omit
 from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
@@ -44,7 +45,7 @@ FIXES: dict[int, str] = {  # what to change when the endpoint refuses with this 
     "server's OpenAI-compatible root (usually ending in /v1)",
     422: "check the model and sampling settings against what the endpoint accepts",
 }
-PREFLIGHT_SECONDS = 10.0  # the check request before a run must be answered within this
+PREFLIGHT_SECONDS = 5.0  # the check request before a run must connect within this
 PREFLIGHT_PROMPT = "Reply with OK."  # the check request's only message, answered in one token
 UNREACHABLE_FIX = "start the server, or set base_url (or OPENAI_BASE_URL) to where it listens"
 
@@ -174,8 +175,9 @@ class OpenAITeacher:
         refuses the key or the model, stops the run before it starts. A busy endpoint (429,
         5xx) passes: the run's requests retry that on their own."""
         seconds = min(PREFLIGHT_SECONDS, self.config.timeout_seconds)
+        timeout = httpx2.Timeout(self.config.timeout_seconds, connect=seconds)
         client = openai.OpenAI(
-            base_url=self.endpoint, api_key=self._client.api_key, timeout=seconds, max_retries=0
+            base_url=self.endpoint, api_key=self._client.api_key, timeout=timeout, max_retries=0
         )
         try:
             client.chat.completions.create(
@@ -191,9 +193,11 @@ class OpenAITeacher:
                     f"{what}: {_endpoint_message(error)}", FIXES[status]
                 ) from error
         except openai.APITimeoutError as error:
-            raise self.refused(
-                f"no answer within {seconds:g} s to a one-token check request", UNREACHABLE_FIX
-            ) from error
+            if isinstance(error.__cause__, httpx2.ConnectTimeout):
+                raise self.refused(
+                    f"no connection within {seconds:g} s", UNREACHABLE_FIX
+                ) from error
+            # connected but slow to answer: the run's requests wait and retry on their own
         except openai.APIConnectionError as error:
             raise self.refused(
                 f"cannot connect ({error.__cause__ or error})", UNREACHABLE_FIX
