@@ -18,6 +18,7 @@ from factory.problems_cli import problems_app
 from factory.push_cli import push
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
+from factory.store_cli import store_app
 from factory.verify_cli import verify_app
 
 app = typer.Typer(
@@ -52,6 +53,8 @@ def _options(
 ) -> None:
     """Options for every command."""
     debug.enabled = show_debug
+
+
 app.command("run")(run)
 app.command("init")(init)
 app.command("inject")(inject)
@@ -60,6 +63,7 @@ app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(verify_app, name="verify")
 app.add_typer(verifiers_app, name="verifiers")
+app.add_typer(store_app, name="store")
 
 
 INTERRUPTED = 130  # the shell's code for a program stopped by Ctrl-C

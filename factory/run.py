@@ -179,6 +179,7 @@ def execute(
         time.perf_counter() - exporting,
         time.perf_counter() - started,
         verifiers.skipped,
+        store.damaged,
     )
     write_reports(stats, staged, config.export)
     publish(staged, out)

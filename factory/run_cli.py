@@ -246,6 +246,14 @@ def run(
     else:
         for table in summary_tables(stats):
             out.print(table)
+    if stats.damaged:
+        tables = ", ".join(f"{table} {n}" for table, n in stats.damaged.items())
+        err.print(
+            f"damaged rows dropped from the run store ({tables}): damaged responses were asked "
+            "again and their problems judged again",
+            markup=False,
+            soft_wrap=True,
+        )
     for failure in stats.request_errors[:5]:
         err.print(f"  failed request: {failure}", highlight=False, markup=False, soft_wrap=True)
     err.print(f"dataset in {output_dir(config)}", highlight=False)

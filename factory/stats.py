@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from factory.config import RunConfig
 from factory.pipeline import Outcome, RequestFailure, RequestUse, TeacherSlot
 from factory.records import VerifierInfo
+from factory.store_integrity import Damage
 from factory.teachers.base import Usage
 from factory.teachers.config import TeacherConfig
 
@@ -76,6 +77,7 @@ class RunStats(_Model):
     request_errors: list[RequestFailure]
     retried: dict[str, int]  # failed attempts that were retried, by cause, over all teachers
     failed: dict[str, int]  # requests given up on after their retries, by the last cause
+    damaged: dict[str, int]  # store rows found damaged and dropped when it opened, by table
     tokens: Usage
     cost: float | None
     stages: list[StageStats]
@@ -189,6 +191,7 @@ def summarize(
     export_seconds: float,
     wall: float,
     skipped: dict[str, str] | None = None,
+    damaged: Sequence[Damage] = (),
 ) -> RunStats:
     """Count the outcome and the exported rows; `records` is the rows written per file."""
     states = outcome.states
@@ -227,6 +230,7 @@ def summarize(
         request_errors=outcome.errors,
         retried=dict(retried.most_common()),
         failed=dict(Counter(failure.kind for failure in outcome.errors).most_common()),
+        damaged=dict(Counter(d.table for d in damaged).most_common()),
         tokens=usage,
         cost=cost,
         stages=_stages(

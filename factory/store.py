@@ -5,7 +5,8 @@ resume), so a run killed at any instant keeps each paid response; rows are keyed
 (request hash, trace id, record id) and inserted once, so a resumed run writes nothing twice.
 Requests and responses belong to a prompt (problems that share one share its answer); traces,
 verdicts and records belong to one problem. One process at a time holds a store
-(`factory.run_lock`).
+(`factory.run_lock`). Bodies are checksummed; a damaged row is dropped when the store opens,
+with what was derived from it (`factory.store_integrity`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from factory import run_lock
+from factory import run_lock, store_integrity
 from factory.records import Record, Trace
+from factory.store_integrity import digest
 from factory.teachers.base import TeacherRequest, TeacherResponse, Usage
 from problems import Problem, problem_adapter
 from verifiers.verdict import Verdict
@@ -30,7 +32,9 @@ FILENAME = "run.sqlite"
 # 1: trace ids name their problem. Stores of version 0 named traces by prompt alone, merging
 # problems that share one: opening such a store keeps what was paid for (requests, responses)
 # and drops the traces, verdicts and records, which the next run derives again.
-VERSION = 1
+# 2: each body is stored beside its sha256 (`factory.store_integrity`); older rows are
+# checksummed as they are when the store is opened.
+VERSION = 2
 
 
 class StoreUnusable(Exception):
@@ -43,31 +47,33 @@ class StoreTooNew(StoreUnusable):
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS problems (
-    id TEXT PRIMARY KEY, domain TEXT NOT NULL, body TEXT NOT NULL
+    id TEXT PRIMARY KEY, domain TEXT NOT NULL, body TEXT NOT NULL, sha TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS requests (
     key TEXT PRIMARY KEY, problem_id TEXT NOT NULL, teacher TEXT NOT NULL,
     sample INTEGER NOT NULL, body TEXT NOT NULL, sent_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS responses (
-    key TEXT PRIMARY KEY REFERENCES requests(key), body TEXT NOT NULL, received_at REAL NOT NULL
+    key TEXT PRIMARY KEY REFERENCES requests(key), body TEXT NOT NULL, received_at REAL NOT NULL,
+    sha TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS request_errors (
     key TEXT NOT NULL REFERENCES requests(key), message TEXT NOT NULL, at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS traces (
     id TEXT PRIMARY KEY, problem_id TEXT NOT NULL, request_key TEXT NOT NULL REFERENCES
-    responses(key), body TEXT NOT NULL
+    responses(key), body TEXT NOT NULL, sha TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS verdicts (
     trace_id TEXT NOT NULL REFERENCES traces(id), verifier TEXT NOT NULL, status TEXT NOT NULL,
-    body TEXT NOT NULL, PRIMARY KEY (trace_id, verifier)
+    body TEXT NOT NULL, sha TEXT NOT NULL, PRIMARY KEY (trace_id, verifier)
 );
 CREATE TABLE IF NOT EXISTS records (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, problem_id TEXT NOT NULL, body TEXT NOT NULL
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, problem_id TEXT NOT NULL, body TEXT NOT NULL,
+    sha TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS finished (
-    problem_id TEXT PRIMARY KEY, settings TEXT NOT NULL, body TEXT NOT NULL
+    problem_id TEXT PRIMARY KEY, settings TEXT NOT NULL, body TEXT NOT NULL, sha TEXT NOT NULL
 );
 """
 
@@ -85,7 +91,10 @@ def _create(path: Path) -> None:
 
 
 class Store:
-    """The run's SQLite file in WAL mode; one connection, used from the event loop's thread."""
+    """The run's SQLite file in WAL mode; one connection, used from the event loop's thread.
+    `damaged` lists the rows found damaged (and dropped) when it was opened."""
+
+    damaged: list[store_integrity.Damage]
 
     def __init__(self, run_dir: Path) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -124,22 +133,33 @@ class Store:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._grouped = False
             if version < VERSION:
-                self._upgrade()
+                self._upgrade(version)
             self._db.executescript(_SCHEMA)
+            self.damaged = store_integrity.scan(self._db)
+            if self.damaged:
+                store_integrity.drop(self._db, self.damaged)
         except sqlite3.DatabaseError as error:
             raise StoreUnusable(
-                f"{self.path} cannot be read as a run store ({error}); move it away to start "
-                "the run over"
+                f"{self.path} cannot be read as a run store ({error}): `factory store salvage "
+                f"{self.path.parent} NEW_RUN_DIR` copies its sound rows to a new store"
             ) from error
 
-    def _upgrade(self) -> None:
-        """From version 0: keep what was paid for, drop what named traces by prompt alone."""
+    def _upgrade(self, version: int) -> None:
+        """From version 0, keep what was paid for and drop what named traces by prompt alone;
+        from versions before 2, checksum the rows as they are."""
         tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master")}
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("finished", "records", "verdicts", "traces"):
-                if table in tables:
-                    self._db.execute(f"DELETE FROM {table}")
+            if version < 1:
+                for table in ("finished", "records", "verdicts", "traces"):
+                    if table in tables:
+                        self._db.execute(f"DELETE FROM {table}")
+            present = [table for table in store_integrity.CHECKED if table in tables]
+            for table in present:
+                columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                if "sha" not in columns:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN sha TEXT NOT NULL DEFAULT ''")
+            store_integrity.fill(self._db, present)
             self._db.execute(f"PRAGMA user_version = {VERSION}")
 
     def __enter__(self) -> Self:
@@ -190,10 +210,11 @@ class Store:
     def add_problems(self, problems: Sequence[Problem]) -> None:
         self._write(
             (
-                "INSERT OR REPLACE INTO problems VALUES (?, ?, ?)",
-                (p.id, p.domain, p.model_dump_json()),
+                "INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?)",
+                (p.id, p.domain, body, digest(body)),
             )
             for p in problems
+            for body in (p.model_dump_json(),)
         )
 
     def problems(self) -> list[Problem]:
@@ -225,11 +246,12 @@ class Store:
         )
 
     def save_response(self, key: str, response: TeacherResponse) -> None:
+        body = response.model_dump_json()
         self._write(
             [
                 (
-                    "INSERT OR IGNORE INTO responses VALUES (?, ?, ?)",
-                    (key, response.model_dump_json(), time.time()),
+                    "INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?)",
+                    (key, body, time.time(), digest(body)),
                 )
             ]
         )
@@ -250,10 +272,11 @@ class Store:
     def save_traces(self, traces: Sequence[Trace]) -> None:
         self._write(
             (
-                "INSERT OR IGNORE INTO traces VALUES (?, ?, ?, ?)",
-                (t.id, t.problem_id, t.request_key, t.model_dump_json()),
+                "INSERT OR IGNORE INTO traces VALUES (?, ?, ?, ?, ?)",
+                (t.id, t.problem_id, t.request_key, body, digest(body)),
             )
             for t in traces
+            for body in (t.model_dump_json(),)
         )
 
     def verdict(self, trace_id: str, verifier: str) -> Verdict | None:
@@ -271,10 +294,11 @@ class Store:
             raise ValueError("an `error` (could not judge) is not a verdict to store")
         statements = [
             (
-                "INSERT OR IGNORE INTO verdicts VALUES (?, ?, ?, ?)",
-                (trace_id, verifier, verdict.status, verdict.model_dump_json()),
+                "INSERT OR IGNORE INTO verdicts VALUES (?, ?, ?, ?, ?)",
+                (trace_id, verifier, verdict.status, body, digest(body)),
             )
             for trace_id, verifier, verdict in verdicts
+            for body in (verdict.model_dump_json(),)
         ]
         self._write([*statements, *self._record_rows(records)])
 
@@ -285,10 +309,11 @@ class Store:
     def _record_rows(records: Sequence[Record]) -> list[tuple[str, Sequence[object]]]:
         return [
             (
-                "INSERT OR IGNORE INTO records VALUES (?, ?, ?, ?)",
-                (r.id, r.kind, r.problem_id, r.model_dump_json()),
+                "INSERT OR IGNORE INTO records VALUES (?, ?, ?, ?, ?)",
+                (r.id, r.kind, r.problem_id, body, digest(body)),
             )
             for r in records
+            for body in (r.model_dump_json(),)
         ]
 
     def iter_records(self, ids: Iterable[str]) -> Iterator[Record]:
@@ -315,7 +340,12 @@ class Store:
     def save_finished(self, problem_id: str, settings: str, body: str) -> None:
         """What a problem reached under `settings` (a digest of what decides it), once final."""
         self._write(
-            [("INSERT OR REPLACE INTO finished VALUES (?, ?, ?)", (problem_id, settings, body))]
+            [
+                (
+                    "INSERT OR REPLACE INTO finished VALUES (?, ?, ?, ?)",
+                    (problem_id, settings, body, digest(body)),
+                )
+            ]
         )
 
     def finished(self, problem_id: str, settings: str) -> str | None:

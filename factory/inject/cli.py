@@ -18,6 +18,7 @@ from factory.publish import publish, staging_from
 from factory.run import OUTPUT
 from factory.run_lock import RunLocked
 from factory.store import FILENAME, Store, StoreUnusable
+from factory.store_integrity import describe
 from sandbox import BACKEND_NAMES, SandboxUnavailable
 
 out = Console()
@@ -53,6 +54,8 @@ def inject(
     except (RunLocked, StoreUnusable) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(1) from error
+    if store.damaged:
+        err.print(f"{describe(store.damaged)} by the next `factory run`", highlight=False)
     with store:  # held to the end: no run may export into the same output meanwhile
         records = store.records_of("verified")
         problems = store.problems()

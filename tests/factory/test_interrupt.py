@@ -120,9 +120,7 @@ def test_a_run_stopped_while_generating_resumes_to_the_same_files(
             capture_output=True, text=True, cwd=tmp_path, timeout=300,
         )  # fmt: skip
         assert rerun.returncode == 0, rerun.stderr
-        whole = CliRunner().invoke(
-            app, ["run", "--config", str(config(tmp_path, server, "whole"))]
-        )
+        whole = CliRunner().invoke(app, ["run", "--config", str(config(tmp_path, server, "whole"))])
         assert whole.exit_code == 0, whole.output
     assert outputs(tmp_path / "run/output") == outputs(tmp_path / "whole/output")
 
@@ -154,6 +152,35 @@ def test_a_run_stopped_while_its_sandbox_runs_a_program_stops_it_too(
     else:
         leftover = subprocess.run(["pgrep", "-f", "reverse_words"], capture_output=True)
         assert leftover.stdout == b""
+
+
+def test_a_run_stopped_while_injecting_mistakes_resumes_to_the_same_files(tmp_path: Path) -> None:
+    write_problems(tmp_path / "problems.jsonl", PROBLEMS)
+    with FakeOpenAI(Endpoint(PROBLEMS, {})) as server:
+        settings = config(tmp_path, server, "run")
+        with_inject = settings.read_text().replace("enabled: false", "enabled: true")
+        settings.write_text(with_inject)
+        # Every problem is decided: generation is over, mistakes are being injected.
+        code, took, log, _ = interrupt(
+            tmp_path, settings, lambda d: stored(d, "finished") >= 3, signal.SIGINT
+        )
+        assert code == 130, log
+        assert took < STOPPED_WITHIN, (took, log)
+        assert "Traceback" not in log
+        assert not (tmp_path / "run/output").exists()
+        rerun = subprocess.run(
+            [str(FACTORY), "run", "--config", str(settings)],
+            capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        )  # fmt: skip
+        assert rerun.returncode == 0, rerun.stderr
+        whole = tmp_path / "whole.yaml"
+        whole.write_text(with_inject.replace("run_dir: run", "run_dir: whole"))
+        assert CliRunner().invoke(app, ["run", "--config", str(whole)]).exit_code == 0
+    assert outputs(tmp_path / "run/output") == outputs(tmp_path / "whole/output")
+    injected = ("corrections", "correction_preferences")
+    corrections = [outputs(tmp_path / d / "output", injected) for d in ("run", "whole")]
+    assert corrections[0] == corrections[1]
+    assert corrections[0]["corrections"]
 
 
 def generation(out: Path, number: int) -> None:

@@ -218,14 +218,32 @@ def reply_with(**choice: Any) -> Reply:
         (reply_with(content="The answer is \\boxed{", finish_reason="length"), "truncated"),
         (reply_with(content="x" * 2_000), "oversize"),
         (reply_with(content="ok", reasoning_content="y" * 2_000), "oversize"),
-        (Reply(body='{"choices": [{"index": 0, "message": {"role": "assistant", "content": '
-                    '"\\ud800 lone"}, "finish_reason": "stop"}], "id": "x", "created": 1, '
-                    '"model": "m", "object": "chat.completion"}'), "undecodable"),
-        (Reply(body=b'{"id": "x", "object": "chat.completion", "choices": [{"index": 0, '
-                    b'"message": {"role": "assistant", "content": "\xff\xfe"}}]}'), "invalid body"),
+        (
+            Reply(
+                body='{"choices": [{"index": 0, "message": {"role": "assistant", "content": '
+                '"\\ud800 lone"}, "finish_reason": "stop"}], "id": "x", "created": 1, '
+                '"model": "m", "object": "chat.completion"}'
+            ),
+            "undecodable",
+        ),
+        (
+            Reply(
+                body=b'{"id": "x", "object": "chat.completion", "choices": [{"index": 0, '
+                b'"message": {"role": "assistant", "content": "\xff\xfe"}}]}'
+            ),
+            "invalid body",
+        ),
     ],
-    ids=["null", "empty", "blank", "truncated", "oversize", "oversize-reasoning", "surrogate",
-         "invalid-utf8"],
+    ids=[
+        "null",
+        "empty",
+        "blank",
+        "truncated",
+        "oversize",
+        "oversize-reasoning",
+        "surrogate",
+        "invalid-utf8",
+    ],
 )
 def test_a_reply_that_is_no_answer_is_retried_and_counted(bad: Reply, kind: str) -> None:
     """Empty, truncated, huge or undecodable replies are failed attempts, never traces."""

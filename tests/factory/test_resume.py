@@ -94,7 +94,9 @@ def responses_stored(run_dir: Path) -> int:
         return 0
 
 
-def outputs(out: Path) -> dict[str, list[Any]]:
+def outputs(
+    out: Path, names: tuple[str, ...] = ("sft", "rejected", "preferences")
+) -> dict[str, list[Any]]:
     """The exported rows, without the seconds verifiers took (they differ run to run)."""
 
     def strip(value: Any) -> Any:
@@ -106,7 +108,7 @@ def outputs(out: Path) -> dict[str, list[Any]]:
 
     return {
         name: [strip(json.loads(line)) for line in (out / f"{name}.jsonl").read_text().splitlines()]
-        for name in ("sft", "rejected", "preferences")
+        for name in names
     }
 
 

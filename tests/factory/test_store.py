@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from factory import store_integrity
 from factory.parse import parse
 from factory.prompts import MATH_TEMPLATE, prompt_hash, render
 from factory.records import Trace, VerifierInfo, make_traces, trace_record
@@ -188,3 +189,38 @@ def test_an_error_is_no_verdict_to_store(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="not a verdict"):
             store.save_verdicts([(traces[0].id, INFO.key, verdict("error"))], [stale])
         assert (store.count("verdicts"), store.count("records")) == (0, 0)
+
+
+def test_a_store_from_before_checksums_is_checksummed_as_it_is(tmp_path: Path) -> None:
+    req = request()
+    traces = traces_of(req, response())
+    record = trace_record(PROBLEM, traces[0], verdict(), INFO)
+    with Store(tmp_path) as store:
+        store.add_problems([PROBLEM])
+        store.note_request(PROBLEM.id, req)
+        store.save_response(req.key(), response())
+        store.save_traces(traces)
+        store.save_verdicts([(traces[0].id, INFO.key, verdict())], [record])
+    with closing(reader(tmp_path)) as old:  # as version 1 wrote it: no sha column
+        for table in store_integrity.CHECKED:
+            old.execute(f"ALTER TABLE {table} DROP COLUMN sha")
+        old.execute("PRAGMA user_version = 1")
+        old.commit()
+    with Store(tmp_path) as reopened:
+        assert reopened.damaged == []
+        assert reopened.verdict(traces[0].id, INFO.key) == verdict()
+        assert reopened.records([record.id]) == {record.id: record}
+    with closing(reader(tmp_path)) as other:
+        assert other.execute("SELECT COUNT(*) FROM records WHERE sha = ''").fetchone() == (0,)
+        other.execute("UPDATE verdicts SET body = replace(body, 'pass', 'fail')")
+        other.commit()
+    with Store(tmp_path) as damaged:  # a rotten verdict takes its problem's derived rows along
+        assert [(d.table, d.problems) for d in damaged.damaged] == [
+            ("verdicts", frozenset({PROBLEM.id}))
+        ]
+        assert [damaged.count(t) for t in ("responses", "traces", "verdicts", "records")] == [
+            1,
+            0,
+            0,
+            0,
+        ]
