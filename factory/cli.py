@@ -7,12 +7,15 @@ import os
 import signal
 import sqlite3
 import sys
-from typing import NoReturn
+from importlib.metadata import version
+from typing import Annotated, NoReturn
 
 import typer
 
+from factory import debug
 from factory.inject.cli import inject
 from factory.problems_cli import problems_app
+from factory.push_cli import push
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
 from factory.store_cli import store_app
@@ -24,10 +27,39 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: no `<bool>` on flags
+    epilog="Exit codes: 0 done; 1 an error, said in one line with its fix; 2 a usage error; "
+    "3 an incomplete run (rerun to finish it); 4 requests failed or nothing was verified; "
+    "130 interrupted.",
 )
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        print(f"reasoning-factory {version('reasoning-factory')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="Print the version and exit."
+        ),
+    ] = False,
+    show_debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback behind an error message.")
+    ] = False,
+) -> None:
+    """Options for every command."""
+    debug.enabled = show_debug
+
+
 app.command("run")(run)
 app.command("init")(init)
 app.command("inject")(inject)
+app.command("push")(push)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 verify_app.command("audit")(verify_audit)
@@ -53,6 +85,8 @@ _FIXES = {
     errno.EACCES: "make it writable for this user",
     errno.EPERM: "make it writable for this user",
     errno.EROFS: "use a writable place (--run-dir)",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: use another path",
+    errno.ENOENT: "create the folder first, or use another path",
 }
 
 
@@ -86,7 +120,7 @@ def main() -> None:
         raise
     except (OSError, sqlite3.OperationalError) as error:
         problem = environment_problem(error)
-        if problem is None:
+        if problem is None or debug.enabled:
             raise
         print(
             f"error: {problem}; the run store keeps every answer so far: rerun to resume",

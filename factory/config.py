@@ -81,6 +81,7 @@ class RunConfig(_Strict):
     inject: InjectConfig = InjectConfig()  # corrected-mistake examples from verified traces
     run_dir: Path = Path("runs/default")
     export: list[ExportFormat] = Field(default=["jsonl", "parquet"], min_length=1)
+    inline_reasoning: bool = False  # reasoning as <think>...</think> in the content, not a field
 
     @field_validator("teachers")
     @classmethod
@@ -235,4 +236,7 @@ inject:
 
 run_dir: runs/default       # the run store and output/; rerunning the same config resumes
 export: [jsonl, parquet]
+# The teacher's reasoning is the assistant message's `reasoning_content` (what chat templates of
+# reasoning models read); true writes it inline instead, as <think>...</think> before the answer.
+inline_reasoning: false
 """

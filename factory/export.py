@@ -1,11 +1,12 @@
-"""Write a run's records as datasets (JSONL and Parquet, one schema each), stats and a card.
+"""Write a run's records as datasets (JSONL and Parquet, one schema each).
 
 Each file is written beside its final name and renamed into place, so a reader never sees half
 a file. Rows stream from the store into the files (Parquet a row group at a time), so memory does
 not grow with the dataset; a stored record's JSON becomes its row without a pydantic round trip.
 Column types come from the pydantic models, so a file's schema never depends on which rows
 happened to be in it; string maps (evidence details) become lists of key/value pairs, since
-Arrow maps have no `datasets` equivalent.
+Arrow maps have no `datasets` equivalent. Every message is a `Turn`: the teacher's reasoning is
+the assistant turn's `reasoning_content`, where chat templates of reasoning models read it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ from pydantic import BaseModel
 
 from factory.config import ExportFormat
 from factory.records import Record, RecordKind
-from factory.stats import RunStats
+
+
+class Turn(BaseModel):
+    """An exported chat message. `reasoning_content` is the field chat templates of reasoning
+    models render as the think block; null where the turn has no separate reasoning."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+    reasoning_content: str | None = None
+
 
 DATASETS: dict[RecordKind, str] = {
     "verified": "sft",
@@ -41,7 +51,6 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("problem_id", "problem_id"),
         ("domain", "domain"),
         ("messages", "messages"),
-        ("reasoning", "reasoning"),
         ("verdicts", "verdicts"),
         ("provenance", "provenance"),
     ],
@@ -51,7 +60,6 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("domain", "domain"),
         ("reason", "reason"),
         ("messages", "messages"),
-        ("reasoning", "reasoning"),
         ("verdicts", "verdicts"),
         ("provenance", "provenance"),
     ],
@@ -67,6 +75,7 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("provenance", "provenance"),
     ],
 }
+TURN_COLUMNS = frozenset({"messages", "prompt", "chosen", "rejected"})  # lists of `Turn`
 _SCALARS: dict[Any, pa.DataType] = {
     str: pa.string(),
     int: pa.int64(),
@@ -117,15 +126,43 @@ def to_row(value: Any) -> Any:
     return value
 
 
+TURNS = arrow_type(list[Turn])
+
+
 def schema(kind: RecordKind) -> pa.Schema:
+    """The one schema of a dataset's files, whatever rows they hold."""
     fields = Record.model_fields
     return pa.schema(
-        [(column, arrow_type(fields[name].annotation)) for column, name in COLUMNS[kind]]
+        [
+            (column, TURNS if column in TURN_COLUMNS else arrow_type(fields[name].annotation))
+            for column, name in COLUMNS[kind]
+        ]
     )
 
 
-def row(record: Record, kind: RecordKind) -> dict[str, Any]:
-    return {column: to_row(getattr(record, name)) for column, name in COLUMNS[kind]}
+def turns(
+    messages: Sequence[dict[str, Any]] | None, reasoning: str | None = None, inline: bool = False
+) -> list[dict[str, Any]] | None:
+    """Messages as `Turn` rows; `reasoning` belongs to the last turn when it is the assistant's,
+    as its `reasoning_content` or, `inline`, as a `<think>` block opening its content."""
+    if messages is None:
+        return None
+    out = [
+        {"role": m["role"], "content": m["content"], "reasoning_content": None} for m in messages
+    ]
+    if reasoning is not None and out and out[-1]["role"] == "assistant":
+        last = out[-1]
+        if inline:
+            last["content"] = f"<think>\n{reasoning}\n</think>\n\n{last['content']}"
+        else:
+            last["reasoning_content"] = reasoning
+    return out
+
+
+def row(record: Record, kind: RecordKind, inline: bool = False) -> dict[str, Any]:
+    if record.kind != kind:
+        raise ValueError(f"a {record.kind} record is no {kind} row")
+    return json_row(record.model_dump(mode="json"), inline)
 
 
 Convert = Callable[[Any], Any]
@@ -165,13 +202,17 @@ _JSON_COLUMNS: dict[RecordKind, list[tuple[str, str, Convert | None]]] = {
 }
 
 
-def json_row(stored: dict[str, Any]) -> dict[str, Any]:
-    """The row of a record from its stored JSON (`Record.model_dump_json`), decoded: the same
-    row `row` makes of the record, at a fraction of the cost."""
-    return {
+def json_row(stored: dict[str, Any], inline: bool = False) -> dict[str, Any]:
+    """The row of a record from its stored JSON (`Record.model_dump_json`), decoded, without a
+    pydantic round trip. The record's reasoning goes with its answer, the last message."""
+    values = {
         column: stored[name] if convert is None else convert(stored[name])
         for column, name, convert in _JSON_COLUMNS[stored["kind"]]
     }
+    for column in TURN_COLUMNS & values.keys():
+        reasoning = stored.get("reasoning") if column == "messages" else None
+        values[column] = turns(values[column], reasoning, inline)
+    return values
 
 
 def rows(records: Sequence[Record], kind: RecordKind) -> list[dict[str, Any]]:
@@ -186,7 +227,7 @@ def _atomic(path: Path) -> Iterator[Path]:
     os.replace(partial, path)
 
 
-def _write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
     with _atomic(path) as partial:
         partial.write_text(text, encoding="utf-8")
 
@@ -246,25 +287,29 @@ class RowWriter:
         traceback: TracebackType | None,
     ) -> None:
         if exc is None:
-            self._flush()
-            if self.rows == 0 and self._table is not None:  # one empty group, as write_table
-                self._table.write_table(self._shape.empty_table())
+            self._flush()  # 0 rows: no row group at all (`datasets` reads none; not an empty one)
         self._stack.__exit__(exc_type, exc, traceback)
 
 
 def write_datasets(
-    records: Iterable[Record], out_dir: Path, formats: Sequence[ExportFormat]
+    records: Iterable[Record],
+    out_dir: Path,
+    formats: Sequence[ExportFormat],
+    inline: bool = False,
 ) -> dict[str, int]:
     """sft, rejected and preferences in each format, in one pass over `records`; returns the
-    rows written per dataset."""
-    return _write_rows(((r.kind, row(r, r.kind)) for r in records), out_dir, formats)
+    rows written per dataset. `inline` puts reasoning in `<think>` blocks."""
+    return _write_rows(((r.kind, row(r, r.kind, inline)) for r in records), out_dir, formats)
 
 
 def write_stored(
-    stored: Iterable[dict[str, Any]], out_dir: Path, formats: Sequence[ExportFormat]
+    stored: Iterable[dict[str, Any]],
+    out_dir: Path,
+    formats: Sequence[ExportFormat],
+    inline: bool = False,
 ) -> dict[str, int]:
     """`write_datasets` of records as the store keeps them (their JSON, decoded)."""
-    return _write_rows(((r["kind"], json_row(r)) for r in stored), out_dir, formats)
+    return _write_rows(((r["kind"], json_row(r, inline)) for r in stored), out_dir, formats)
 
 
 def _write_rows(
@@ -281,143 +326,3 @@ def _write_rows(
         for kind, values in rows:
             writers[kind].write(values)
     return {name: writers[kind].rows for kind, name in DATASETS.items()}
-
-
-def write_reports(stats: RunStats, out_dir: Path, formats: Sequence[ExportFormat]) -> None:
-    """stats.json and dataset_card.md."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _write_text(out_dir / "stats.json", json.dumps(stats.model_dump(mode="json"), indent=2) + "\n")
-    _write_text(out_dir / "dataset_card.md", dataset_card(stats, formats))
-
-
-def _percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate:.1%}"
-
-
-def _license(stats: RunStats) -> str:
-    named = sorted(stats.licenses)
-    return named[0].lower() if len(named) == 1 and named[0] != "unknown" else "other"
-
-
-def _correction_files(stats: RunStats) -> list[str]:
-    """The corrections files' rows of the card's file table, when the run made any."""
-    if "corrections" not in stats.records:
-        return []
-    return [
-        f"| corrections | {stats.records['corrections']} | a mistake (proven wrong), the check "
-        "that catches it and the fix (proven right), with `origin` and `operator` |",
-        f"| correction_preferences | {stats.records.get('correction_preferences', 0)} | a "
-        "correction (chosen) and its wrong branch carried to a wrong final answer (rejected) |",
-    ]
-
-
-def _corrections(stats: RunStats) -> list[str]:
-    """Corrections by origin (real, injected, teacher) and operator."""
-    if not stats.corrections:
-        return []
-    rows = [key.split("/", 1) for key in stats.corrections]
-    return [
-        "## Corrections by origin and operator",
-        "",
-        "| origin | operator | rows |",
-        "| --- | --- | --- |",
-        *(f"| {o} | {op} | {stats.corrections[f'{o}/{op}']} |" for o, op in rows),
-        "",
-    ]
-
-
-def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
-    """A Hugging Face dataset card: what is in each file, where it came from, what judged it."""
-    extension = "jsonl" if "jsonl" in formats else "parquet"
-    configs = "\n".join(
-        f"- config_name: {name}\n  data_files: {name}.{extension}" for name in DATASETS.values()
-    )
-    lines = [
-        "---",
-        f"license: {_license(stats)}",
-        "task_categories:",
-        "- text-generation",
-        "tags:",
-        "- reasoning",
-        "- verified",
-        "- synthetic",
-        "configs:",
-        configs,
-        "---",
-        "",
-        "# Verified reasoning traces",
-        "",
-        "Made by reasoning-factory: teacher models wrote step-by-step "
-        "solutions, and a verifier kept only those it could prove right (exact algebra for "
-        "math answers and every step; the problem's tests in a sandbox for code). Every row "
-        "carries its verdict's evidence and provenance: verifier and version, sandbox image, "
-        "a hash of the tests, teacher model, sampling parameters, prompt hash and seed.",
-        "",
-        "## Files",
-        "",
-        "| file | rows | what |",
-        "| --- | --- | --- |",
-        f"| sft | {stats.records.get('sft', 0)} | chat `messages`: the problem, then a verified "
-        "solution |",
-        f"| rejected | {stats.records.get('rejected', 0)} | failed traces with the `reason` and "
-        "evidence |",
-        f"| preferences | {stats.records.get('preferences', 0)} | `prompt`, `chosen` (verified) "
-        "and `rejected` (proven wrong) for the same problem |",
-        *_correction_files(stats),
-        "",
-        *_corrections(stats),
-        "## Counts",
-        "",
-        "| | value |",
-        "| --- | --- |",
-        f"| problems | {stats.problems} |",
-        f"| problems with {stats.k} verified trace(s) | {stats.problems_with_k} |",
-        f"| problems with none | {stats.problems_unsolved} |",
-        f"| traces judged | {stats.tally.traces} |",
-        f"| verified | {stats.tally.passed} |",
-        f"| acceptance rate | {_percent(stats.tally.acceptance_rate)} |",
-        "",
-        "## Acceptance by domain",
-        "",
-        "| domain | problems | traces | verified | rate |",
-        "| --- | --- | --- | --- | --- |",
-        *(
-            f"| {d} | {stats.problems_by_domain.get(d, 0)} | {t.traces} | {t.passed} | "
-            f"{_percent(t.acceptance_rate)} |"
-            for d, t in stats.by_domain.items()
-        ),
-        "",
-        "## Sources",
-        "",
-        "| source | problems |",
-        "| --- | --- |",
-        *(f"| {source} | {count} |" for source, count in sorted(stats.sources.items())),
-        "",
-        "## Teachers",
-        "",
-        "| teacher | model | requests | traces | verified | rate |",
-        "| --- | --- | --- | --- | --- | --- |",
-        *(
-            f"| {t.name} | {t.model} | {t.requests} | {t.tally.traces} | {t.tally.passed} | "
-            f"{_percent(t.tally.acceptance_rate)} |"
-            for t in stats.teachers
-        ),
-        "",
-        "## Verifiers",
-        "",
-        "| domain | verifier | version | sandbox | image |",
-        "| --- | --- | --- | --- | --- |",
-        *(
-            f"| {v.domain} | {v.verifier.name} | {v.verifier.version} | "
-            f"{v.verifier.sandbox_backend or '-'} | {v.verifier.sandbox_image or '-'} |"
-            for v in stats.verifiers
-        ),
-        "",
-        "## Rejections",
-        "",
-        "| reason | traces |",
-        "| --- | --- |",
-        *(f"| {reason} | {count} |" for reason, count in stats.rejected_by_reason.items()),
-        "",
-    ]
-    return "\n".join(lines)

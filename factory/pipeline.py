@@ -44,6 +44,7 @@ from factory.teachers.base import (
     Message,
     Teacher,
     TeacherError,
+    TeacherRefused,
     TeacherRequest,
     TeacherResponse,
     Usage,
@@ -119,6 +120,7 @@ class RequestFailure(BaseModel):
     problem_id: str
     sample: int
     message: str
+    kind: str  # the cause, as the teacher's `retried` counts its retries
 
     def __str__(self) -> str:
         return f"{self.teacher} on {self.problem_id} sample {self.sample}: {self.message}"
@@ -328,6 +330,7 @@ class _Run:
         self.live.passed += done.verified
         self.live.rejected.update(done.rejected)
         self.live.problems_done += 1
+        self.on_change(self.live)
         self.remaining -= 1
         if self.remaining == 0:
             self.finished.set()
@@ -434,6 +437,8 @@ class _Run:
                 try:
                     with self.requesting():
                         answered = await slot.teacher.complete(request)
+                except TeacherRefused:
+                    raise  # no request to this endpoint can succeed: the run stops
                 except TeacherError as error:
                     message = str(error)
                     await self.commit(lambda: self.store.save_error(key, message))
@@ -443,6 +448,7 @@ class _Run:
                             problem_id=state.problem.id,
                             sample=request.sample,
                             message=message,
+                            kind=error.kind,
                         )
                     )
                     self.live.errors += 1
@@ -575,6 +581,7 @@ class _Run:
         state.judged = []
         state.requests = []
         self.live.problems_done += 1
+        self.on_change(self.live)
         self.remaining -= 1
         self.open_more()
         if self.remaining == 0:

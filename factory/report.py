@@ -1,19 +1,7 @@
-"""What a run shows on the terminal: a live progress line while it works, tables at the end."""
+"""What a run shows: the live counts its progress carries, and tables at the end."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from factory.pipeline import Live
@@ -39,28 +27,6 @@ def describe(live: Live) -> str:
     return " · ".join(parts)
 
 
-@contextmanager
-def live_progress(console: Console, problems: int) -> Iterator[Callable[[Live], None]]:
-    """A progress bar over problems with the live counts; silent when not on a terminal."""
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("problems"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[counts]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    )
-    task = progress.add_task("problems", total=problems, counts="")
-    with progress:
-
-        def update(live: Live) -> None:
-            progress.update(task, completed=live.problems_done, counts=describe(live))
-
-        yield update
-
-
 def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.1%}"
 
@@ -84,6 +50,8 @@ def summary_tables(stats: RunStats) -> list[Table]:
     for reason, count in stats.rejected_by_reason.items():
         overview.add_row(f"  {reason}", str(count))
     overview.add_row("failed requests", str(len(stats.request_errors)))
+    for cause, count in stats.failed.items():
+        overview.add_row(f"  {cause}", str(count))
     overview.add_row("retried attempts", str(sum(stats.retried.values())))
     for cause, count in stats.retried.items():
         overview.add_row(f"  {cause}", str(count))

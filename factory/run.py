@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from factory.card import write_reports
 from factory.config import ConfigError, RunConfig
-from factory.export import write_reports, write_stored
+from factory.export import write_stored
 from factory.inject.model import Correction
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records, sources
@@ -34,6 +37,15 @@ OUTPUT = "output"  # the exported files, inside the run directory
 
 def output_dir(config: RunConfig) -> Path:
     return config.run_dir / OUTPUT
+
+
+def writable(out: Path) -> None:
+    """Raise the OSError publishing would meet at the end: an output folder whose old files we
+    may not replace, or a file where the folder should be."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(out))
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
 
 
 def load_run_problems(config: RunConfig) -> tuple[list[Problem], int]:
@@ -122,6 +134,7 @@ def execute(
     slots: Sequence[TeacherSlot],
     verifiers: Verifiers,
     on_change: Callable[[Live], None] = lambda live: None,
+    on_inject: Callable[[int, int], None] = lambda done, total: None,
 ) -> RunStats:
     """Run the pipeline over `problems` of the domains not skipped, export, and return the stats
     (also in stats.json). Closes the teachers and verifiers it is given. Only generation runs in
@@ -137,6 +150,13 @@ def execute(
             verifier.close()
         raise
     with store:
+        try:  # before any work: an output folder we may not write stops the run
+            writable(out)
+            staged = staging(out)
+        except BaseException:
+            for verifier in verifiers.plugins.values():
+                verifier.close()
+            raise
         generated = _generate(config, problems, slots, verifiers, store, on_change)
         outcome, teacher_made = asyncio.run(generated)
         injected = None
@@ -144,13 +164,16 @@ def execute(
             injecting = time.perf_counter()
             records = store.iter_records(outcome.record_ids())
             options = (config.verifiers.math.options, config.verifiers.code.options)
-            injected = inject_records(records, problems, config.inject, *options, teacher_made)
+            injected = inject_records(
+                records, problems, config.inject, *options, teacher_made, on_inject
+            )
             outcome.seconds["inject"] = time.perf_counter() - injecting
         exporting = time.perf_counter()
-        staged = staging(out)
         exported = Exported()
         stored = map(json.loads, store.record_bodies(outcome.record_ids()))
-        counts = write_stored(exported.count(stored), staged, config.export)
+        counts = write_stored(
+            exported.count(stored), staged, config.export, config.inline_reasoning
+        )
         if injected is not None:
             counts |= write_corrections(injected, staged, config.export)
     stats = summarize(

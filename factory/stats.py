@@ -76,6 +76,7 @@ class RunStats(_Model):
     verifiers: list[VerifierStats]
     request_errors: list[RequestFailure]
     retried: dict[str, int]  # failed attempts that were retried, by cause, over all teachers
+    failed: dict[str, int]  # requests given up on after their retries, by the last cause
     damaged: dict[str, int]  # store rows found damaged and dropped when it opened, by table
     tokens: Usage
     cost: float | None
@@ -229,6 +230,7 @@ def summarize(
         ],
         request_errors=outcome.errors,
         retried=dict(retried.most_common()),
+        failed=dict(Counter(failure.kind for failure in outcome.errors).most_common()),
         damaged=dict(Counter(d.table for d in damaged).most_common()),
         tokens=usage,
         cost=cost,

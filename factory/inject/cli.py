@@ -13,6 +13,7 @@ from rich.markup import escape
 from factory.inject.model import InjectConfig
 from factory.inject.output import write_corrections
 from factory.inject.stage import inject_records
+from factory.progress import reporting
 from factory.publish import publish, staging_from
 from factory.run import OUTPUT
 from factory.run_lock import RunLocked
@@ -61,13 +62,15 @@ def inject(
         problems = store.problems()
         settings = InjectConfig(per_trace=per_trace, share=share)
         try:
-            injected = inject_records(
-                [*records, *rejected],
-                problems,
-                settings,
-                {"workers": workers},
-                {"backend": backend, "workers": workers},
-            )
+            with reporting(err) as progress:
+                injected = inject_records(
+                    [*records, *rejected],
+                    problems,
+                    settings,
+                    {"workers": workers},
+                    {"backend": backend, "workers": workers},
+                    on_progress=lambda done, total: progress.stage("inject", done, total, "traces"),
+                )
         except SandboxUnavailable as error:
             err.print(f"[red]error:[/red] {escape(str(error))}")
             raise typer.Exit(1) from error

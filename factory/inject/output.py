@@ -1,28 +1,25 @@
 """The inject stage's files: corrected-mistake rows and their preference pairs.
 
-`corrections.jsonl` / `.parquet` hold one row per example: the conversation (the trace's prompt,
-then the example), the mistake's operator and position, the verifier's evidence against it and
-both verdicts. `correction_preferences` pairs an example (chosen) with its wrong branch carried
-to a final answer proven wrong (rejected), in the schema of the run's `preferences`. Files are
-written beside their final name and renamed into place, as the run's other outputs are.
+`corrections.jsonl` / `.parquet` hold one SFT row per example: the conversation (the trace's
+prompt, then the example), the mistake's operator and position, the verifier's evidence against
+it, its wrong branch carried to a final answer proven wrong (`uncorrected`, null when it reaches
+none) and both verdicts; no column is named as a preference field, so trainers take the file as
+conversational SFT data. `correction_preferences` pairs each example (chosen) with its
+`uncorrected` branch (rejected), in the schema of the run's `preferences`. Both are written as
+the run's other outputs are (`RowWriter`).
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import ExportFormat
-from factory.export import arrow_type, rows, schema, to_row
+from factory.export import RowWriter, Turn, arrow_type, row, schema, to_row
 from factory.inject.model import Correction, Origin, correction_id
 from factory.records import Provenance, Record
 from factory.teachers.base import Message
@@ -41,7 +38,7 @@ class CorrectionRow(BaseModel):
     id: str
     problem_id: str
     domain: str
-    messages: list[Message]
+    messages: list[Turn]
     origin: Origin
     operator: str
     position: int
@@ -49,7 +46,7 @@ class CorrectionRow(BaseModel):
     corrected: str
     check: str
     refutation: Evidence
-    rejected: str | None
+    uncorrected: str | None  # the wrong branch carried to a final answer proven wrong
     verdicts: list[Verdict]
     provenance: list[Provenance]
 
@@ -74,7 +71,10 @@ def exported(corrections: Sequence[Correction], records: Mapping[str, Record]) -
                 id=c.id,
                 problem_id=c.problem_id,
                 domain=c.domain,
-                messages=[*prompt, Message(role="assistant", content=c.text)],
+                messages=[
+                    *(Turn(role=m.role, content=m.content) for m in prompt),
+                    Turn(role="assistant", content=c.text),
+                ],
                 origin=c.origin,
                 operator=c.operator,
                 position=c.position,
@@ -82,7 +82,7 @@ def exported(corrections: Sequence[Correction], records: Mapping[str, Record]) -
                 corrected=c.corrected,
                 check=c.check,
                 refutation=c.refutation,
-                rejected=c.rejected,
+                uncorrected=c.rejected,
                 verdicts=[c.verdict, c.mistake_verdict],
                 provenance=record.provenance,
             )
@@ -106,30 +106,6 @@ def exported(corrections: Sequence[Correction], records: Mapping[str, Record]) -
     return Injected(rows_out, pairs)
 
 
-@contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """A scratch path to write; it replaces `path` only once writing succeeded."""
-    partial = path.with_name(f".{path.name}.partial")
-    yield partial
-    os.replace(partial, path)
-
-
-def _write(
-    name: str,
-    table: list[dict[str, Any]],
-    shape: pa.Schema,
-    out_dir: Path,
-    formats: Sequence[ExportFormat],
-) -> None:
-    if "jsonl" in formats:
-        with _atomic(out_dir / f"{name}.jsonl") as partial:
-            lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in table)
-            partial.write_text(lines, encoding="utf-8")
-    if "parquet" in formats:
-        with _atomic(out_dir / f"{name}.parquet") as partial:
-            pq.write_table(pa.Table.from_pylist(table, schema=shape), partial)
-
-
 def correction_schema() -> pa.Schema:
     return pa.schema(
         [(name, arrow_type(info.annotation)) for name, info in CorrectionRow.model_fields.items()]
@@ -141,13 +117,10 @@ def write_corrections(
 ) -> dict[str, int]:
     """corrections and correction_preferences in each format; rows written per file."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    corrections = [to_row(row) for row in injected.corrections]
-    _write(CORRECTIONS, corrections, correction_schema(), out_dir, formats)
-    _write(
-        PREFERENCES,
-        rows(injected.preferences, "preference"),
-        schema("preference"),
-        out_dir,
-        formats,
-    )
-    return {CORRECTIONS: len(corrections), PREFERENCES: len(injected.preferences)}
+    with RowWriter(out_dir, CORRECTIONS, correction_schema(), formats) as corrections:
+        for example in injected.corrections:
+            corrections.write(to_row(example))
+    with RowWriter(out_dir, PREFERENCES, schema("preference"), formats) as pairs:
+        for record in injected.preferences:
+            pairs.write(row(record, "preference"))
+    return {CORRECTIONS: corrections.rows, PREFERENCES: pairs.rows}

@@ -4,7 +4,7 @@ allows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from itertools import zip_longest
 from typing import Any
@@ -22,6 +22,8 @@ from problems import CodeProblem, Problem
 from sandbox import get_sandbox
 from sandbox.docker_backend import DEFAULT_IMAGE
 from verifiers.math import trace_pool
+
+BATCH = 16  # traces injected between two progress reports
 
 
 def sources(
@@ -76,8 +78,10 @@ def inject(
     code_options: Mapping[str, Any],
     rejected: Sequence[Failure] = (),
     teacher_made: Sequence[Correction] = (),
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[Correction]:
-    """Corrections for the verified traces, kept within the per-trace cap and the share.
+    """Corrections for the verified traces, kept within the per-trace cap and the share;
+    `on_progress(done, total)` hears of every batch of traces injected.
 
     Real mistakes (`rejected` traces a verified one corrects) come first, then `teacher_made`
     ones; when the share allows
@@ -85,6 +89,9 @@ def inject(
     (in `spread` order, more if some yield nothing)."""
     budget = allowed(len(verified), settings.share, len(verified) * settings.per_trace)
     waiting = spread(verified)
+    total = min(len(waiting), budget)
+    done = 0
+    on_progress(0, total)
     domains = {source.problem.domain for source in waiting}
     made: list[Correction] = []
     kept = 0
@@ -108,19 +115,27 @@ def inject(
         kept = len(select(distinct(made), len(verified), settings.share, settings.per_trace))
         while waiting and kept < budget:
             chunk, waiting = waiting[: budget - kept], waiting[budget - kept :]
-            math = [s for s in chunk if s.problem.domain == "math"]
-            code = [s for s in chunk if s.problem.domain == "code"]
-            if pool is not None and math:
-                made.extend(inject_math(math, pool, settings.per_trace))
-            if sandbox is not None and code:
-                workers = int(code_options.get("workers", 2))
-                examples = int(code_options.get("examples", 100))
-                made.extend(
-                    inject_code(
-                        code, sandbox, settings.per_trace, workers=workers, examples=examples
+            by_math: list[Correction] = []  # the chunk's math corrections before its code ones
+            by_code: list[Correction] = []
+            for start in range(0, len(chunk), BATCH):
+                batch = chunk[start : start + BATCH]
+                math = [s for s in batch if s.problem.domain == "math"]
+                code = [s for s in batch if s.problem.domain == "code"]
+                if pool is not None and math:
+                    by_math.extend(inject_math(math, pool, settings.per_trace))
+                if sandbox is not None and code:
+                    workers = int(code_options.get("workers", 2))
+                    examples = int(code_options.get("examples", 100))
+                    by_code.extend(
+                        inject_code(
+                            code, sandbox, settings.per_trace, workers=workers, examples=examples
+                        )
                     )
-                )
+                done += len(batch)
+                on_progress(min(done, total), total)
+            made.extend(by_math + by_code)
             kept = len(select(distinct(made), len(verified), settings.share, settings.per_trace))
+    on_progress(total, total)
     return select(distinct(made), len(verified), settings.share, settings.per_trace)
 
 
@@ -131,10 +146,11 @@ def inject_records(
     math_options: Mapping[str, Any],
     code_options: Mapping[str, Any],
     teacher_made: Sequence[Correction] = (),
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> Injected:
     """The whole stage over a run's records (read once, as the store streams them): inject,
     select (with `teacher_made` corrections, made beforehand when the run asks its teacher for
-    mistakes), and shape for export."""
+    mistakes), and shape for export; `on_progress(done, total)` hears of every batch."""
     by_id = {p.id: p for p in problems}
     verified: list[tuple[Source, Record]] = []
     rejected: list[Failure] = []
@@ -148,5 +164,6 @@ def inject_records(
         code_options,
         rejected,
         teacher_made,
+        on_progress,
     )
     return exported(made, {source.trace_id: record for source, record in verified})

@@ -65,7 +65,18 @@ class TeacherResponse(_Frozen):
 
 
 class TeacherError(Exception):
-    """The teacher could not answer after its retries; the message says what the endpoint did."""
+    """The teacher could not answer after its retries; the message says what the endpoint did,
+    `kind` the cause the summary counts failed requests by (as `retried` counts retries)."""
+
+    def __init__(self, message: str, kind: str = "refused") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class TeacherRefused(TeacherError):
+    """The endpoint refused in a way no retry and no other request can fix (a bad key, model or
+    setting, or no server at all): the run stops; the message names the teacher, the endpoint
+    and the fix."""
 
 
 class Teacher(Protocol):

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import httpx2  # the openai SDK's HTTP client, for the check request's connect timeout
 import openai
 from openai import AsyncOpenAI, omit
 from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
@@ -23,6 +24,7 @@ from factory.teachers.base import (
     Completion,
     Message,
     TeacherError,
+    TeacherRefused,
     TeacherRequest,
     TeacherResponse,
     Usage,
@@ -33,6 +35,19 @@ from factory.teachers.rate_limit import RateLimiter
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})  # and every 5xx
 NO_KEY = "EMPTY"  # local servers ignore the key, but the SDK will not send a request without one
 CHARS_PER_TOKEN = 4  # rough prompt-size estimate for the token limit, settled by real usage
+UNREACHABLE_AFTER = 3  # connection failures, with no answer yet, that stop the run
+FIXES: dict[int, str] = {  # what to change when the endpoint refuses with this status
+    400: "check the model and sampling settings (max_tokens within the model's context) "
+    "against what the endpoint accepts",
+    401: "set the teacher's api_key (or OPENAI_API_KEY) to a key this endpoint accepts",
+    403: "use a key allowed to call this model, or another model",
+    404: "check the model name against the endpoint's models, and that base_url is the "
+    "server's OpenAI-compatible root (usually ending in /v1)",
+    422: "check the model and sampling settings against what the endpoint accepts",
+}
+PREFLIGHT_SECONDS = 5.0  # the check request before a run must connect within this
+PREFLIGHT_PROMPT = "Reply with OK."  # the check request's only message, answered in one token
+UNREACHABLE_FIX = "start the server, or set base_url (or OPENAI_BASE_URL) to where it listens"
 
 
 class EndpointNotConfigured(TeacherError):
@@ -116,6 +131,9 @@ class OpenAITeacher:
             timeout=config.timeout_seconds,
             max_retries=0,
         )
+        self.endpoint = str(self._client.base_url).rstrip("/")
+        self._answered = False  # once the endpoint has answered, connection errors are retried
+        self._unreachable = 0  # connection failures before any answer
         self._slots = asyncio.Semaphore(config.concurrency)
         self._limiter = limiter or RateLimiter(config.requests_per_minute, config.tokens_per_minute)
         self.retried: Counter[str] = Counter()  # failed attempts that were retried, by cause
@@ -133,14 +151,17 @@ class OpenAITeacher:
                     self._limiter.settle(reserved, 0)
                     raise
                 if isinstance(outcome, TeacherResponse):
+                    self._answered = True
                     used = outcome.usage.prompt_tokens + outcome.usage.completion_tokens
                     self._limiter.settle(reserved, used or reserved)  # no usage: keep the guess
                     return outcome
                 self._limiter.settle(reserved, 0)
+                self._give_up_if_unreachable(outcome)
                 if attempt >= self.config.max_retries:
                     raise TeacherError(
                         f"teacher {self.name!r} ({request.model}) gave up after {attempt + 1} "
-                        f"attempts; the last one failed with {outcome.reason}"
+                        f"attempts; the last one failed with {outcome.reason}",
+                        outcome.kind,
                     )
                 self.retried[outcome.kind] += 1
                 await asyncio.sleep(self._delay(attempt, outcome))
@@ -148,6 +169,56 @@ class OpenAITeacher:
 
     async def close(self) -> None:
         await self._client.close()
+
+    def preflight(self) -> None:
+        """One tiny completion (one token) before the run: an endpoint that is not there, or
+        refuses the key or the model, stops the run before it starts. A busy endpoint (429,
+        5xx) passes: the run's requests retry that on their own."""
+        seconds = min(PREFLIGHT_SECONDS, self.config.timeout_seconds)
+        timeout = httpx2.Timeout(self.config.timeout_seconds, connect=seconds)
+        client = openai.OpenAI(
+            base_url=self.endpoint, api_key=self._client.api_key, timeout=timeout, max_retries=0
+        )
+        try:
+            client.chat.completions.create(
+                model=self.config.model,
+                messages=[{"role": "user", "content": PREFLIGHT_PROMPT}],
+                max_tokens=1,
+            )
+        except openai.APIStatusError as error:
+            status = error.status_code
+            if status in FIXES:
+                what = f"refused a one-token check request with HTTP {status}"
+                raise self.refused(
+                    f"{what}: {_endpoint_message(error)}", FIXES[status]
+                ) from error
+        except openai.APITimeoutError as error:
+            if isinstance(error.__cause__, httpx2.ConnectTimeout):
+                raise self.refused(
+                    f"no connection within {seconds:g} s", UNREACHABLE_FIX
+                ) from error
+            # connected but slow to answer: the run's requests wait and retry on their own
+        except openai.APIConnectionError as error:
+            raise self.refused(
+                f"cannot connect ({error.__cause__ or error})", UNREACHABLE_FIX
+            ) from error
+        except (ValueError, openai.APIResponseValidationError):
+            pass  # it answered: what it answers with is the run's requests' concern
+        finally:
+            client.close()
+
+    def refused(self, what: str, fix: str) -> TeacherRefused:
+        return TeacherRefused(
+            f"teacher {self.name!r} ({self.config.model}) at {self.endpoint}: {what}; fix: {fix}"
+        )
+
+    def _give_up_if_unreachable(self, failure: Failure) -> None:
+        """Connection errors before any answer mean no server there, not a passing fault."""
+        if failure.kind != "connection" or self._answered:
+            return
+        self._unreachable += 1
+        if self._unreachable >= UNREACHABLE_AFTER:
+            raise self.refused(f"cannot connect ({failure.reason})", UNREACHABLE_FIX)
 
     def _delay(self, attempt: int, failure: Failure) -> float:
         if failure.retry_after is None:
@@ -183,8 +254,11 @@ class OpenAITeacher:
             if status in RETRYABLE_STATUS or status >= 500:
                 kind = f"HTTP {status}" if status < 500 else "HTTP 5xx"
                 return Failure(kind, reason, retry_after(error.response.headers))
+            if status in FIXES:
+                raise self.refused(f"refused with {reason}", FIXES[status]) from error
             raise TeacherError(
-                f"teacher {self.name!r} ({request.model}) was refused with {reason}"
+                f"teacher {self.name!r} ({request.model}) was refused with {reason}",
+                f"HTTP {status}",
             ) from error
         except openai.APITimeoutError:
             return Failure(

@@ -89,6 +89,15 @@ class ReplayTeacher:
         """The problem whose statement the prompt contains, if any."""
         return next((pid for statement, pid in self._statements if statement in prompt), None)
 
+    def unknown(self, problems: Iterable[Problem]) -> list[str]:
+        """The ids of the problems this teacher has no transcripts for: it can only answer
+        them with UNKNOWN."""
+        return [
+            problem.id
+            for problem in problems
+            if not self._transcripts.get(self.problem_id(problem.statement) or "")
+        ]
+
     async def complete(self, request: TeacherRequest) -> TeacherResponse:
         prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
         problem_id = self.problem_id(prompt)

@@ -10,6 +10,7 @@ in `server.max_in_flight`.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+
+from factory.teachers.openai_teacher import PREFLIGHT_PROMPT
 
 
 @dataclass
@@ -59,6 +62,11 @@ def completion(
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the stdlib's 5 resets connections when dozens open at once
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a run stopping) is no server fault worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class FakeOpenAI:
     def __init__(self, respond: Callable[[dict[str, Any]], Reply]) -> None:
@@ -67,6 +75,9 @@ class FakeOpenAI:
         self.arrivals: list[float] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        # The answer to the one-token check request before a run (not in `requests`); tests
+        # replace it to refuse the key or the model.
+        self.check = Reply(body=completion("OK"))
         self._lock = threading.Lock()
         server = self
 
@@ -79,6 +90,11 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if body.get("messages") == [{"role": "user", "content": PREFLIGHT_PROMPT}]:
+                    with server._lock:
+                        server.in_flight += 1
+                    self._send(server.check)
+                    return
                 with server._lock:
                     server.requests.append(body)
                     server.arrivals.append(time.monotonic())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import datasets
 import pyarrow as pa
@@ -16,6 +17,7 @@ from factory.parse import parse
 from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, prompt_hash, render
 from factory.records import (
     Record,
+    RecordKind,
     Trace,
     VerifierInfo,
     format_verdict,
@@ -114,7 +116,8 @@ def test_jsonl_and_parquet_load_with_datasets_and_agree(tmp_path: Path) -> None:
     sft = load("json", out / "sft.jsonl", tmp_path / "cache")
     first = sft[0]
     assert [m["role"] for m in first["messages"]] == ["user", "assistant"]
-    assert first["reasoning"] == "thinking"
+    assert first["messages"][-1]["reasoning_content"] == "thinking"
+    assert "reasoning" not in first
     provenance = first["provenance"][0]
     assert provenance["lineage"] == {"parent_id": MATH.id, "operation": "evol"}
     assert provenance["sampling"]["seed"] == 0 and provenance["prompt_hash"]
@@ -153,7 +156,9 @@ def test_jsonl_rows_are_the_records(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (tmp_path / "sft.jsonl").read_text().splitlines()]
     verified = [r for r in made if r.kind == "verified"]
     assert [row["id"] for row in rows] == [r.id for r in verified]
-    assert rows[0]["messages"] == [m.model_dump() for m in verified[0].messages]
+    assert rows[0]["messages"] == [
+        {**m.model_dump(), "reasoning_content": None} for m in verified[0].messages[:-1]
+    ] + [{**verified[0].messages[-1].model_dump(), "reasoning_content": "thinking"}]
 
 
 def test_a_stored_record_becomes_the_same_row_without_pydantic(tmp_path: Path) -> None:
@@ -182,5 +187,110 @@ def test_parquet_row_groups_hold_the_same_table(
     write_datasets(every, tmp_path, ["parquet"])
     for kind, name in DATASETS.items():
         written = pq.ParquetFile(tmp_path / f"{name}.parquet")
-        assert written.metadata.num_row_groups == max(1, whole[kind].num_rows)
+        assert written.metadata.num_row_groups == whole[kind].num_rows
         assert written.read().equals(whole[kind])
+
+
+def bare(record: Record) -> Record:
+    """`record` with every optional value a run may lack left null: no reasoning, no lineage,
+    no sandbox, no evidence details."""
+    provenance = [
+        p.model_copy(update={"lineage": None, "sandbox_backend": None, "sandbox_image": None})
+        for p in record.provenance
+    ]
+    verdicts = [
+        v.model_copy(
+            update={"evidence": [e.model_copy(update={"details": {}}) for e in v.evidence]}
+        )
+        for v in record.verdicts
+    ]
+    return record.model_copy(
+        update={"reasoning": None, "provenance": provenance, "verdicts": verdicts}
+    )
+
+
+def features(kind: RecordKind) -> datasets.Features:
+    return datasets.Features.from_arrow_schema(schema(kind))
+
+
+def test_files_keep_their_declared_types_when_columns_are_null_or_rows_none(
+    tmp_path: Path,
+) -> None:
+    """Two runs' files concatenate, and JSON with Parquet, whichever values one run lacked."""
+    write_datasets(records(), tmp_path / "full", ["jsonl", "parquet"])
+    write_datasets([bare(r) for r in records()], tmp_path / "bare", ["jsonl", "parquet"])
+    write_datasets([], tmp_path / "empty", ["jsonl", "parquet"])
+    cache = tmp_path / "cache"
+    for kind, name in DATASETS.items():
+        typed = features(kind)
+        parts = []
+        for run in ("full", "bare"):
+            parquet = load("parquet", tmp_path / run / f"{name}.parquet", cache)
+            assert parquet.features == typed
+            as_json = datasets.load_dataset(
+                "json",
+                data_files=str(tmp_path / run / f"{name}.jsonl"),
+                features=typed,
+                split="train",
+                cache_dir=str(cache),
+            )
+            assert as_json.to_list() == parquet.to_list()
+            parts += [parquet, as_json]
+        empty = datasets.Dataset(pq.read_table(tmp_path / "empty" / f"{name}.parquet"))
+        assert empty.features == typed and len(empty) == 0
+        joined = datasets.concatenate_datasets([*parts, empty])
+        assert len(joined) == 2 * sum(len(p) for p in parts[::2])
+
+
+def test_reasoning_is_the_answers_reasoning_content_or_inline(tmp_path: Path) -> None:
+    made = [r for r in records() if r.kind == "verified"]
+    field = row(made[0], "verified")
+    inline = row(made[0], "verified", inline=True)
+    answer = made[0].messages[-1].content
+    assert field["messages"][-1] == {
+        "role": "assistant",
+        "content": answer,
+        "reasoning_content": "thinking",
+    }
+    assert inline["messages"][-1] == {
+        "role": "assistant",
+        "content": f"<think>\nthinking\n</think>\n\n{answer}",
+        "reasoning_content": None,
+    }
+    assert field["messages"][0]["reasoning_content"] is None
+    assert row(bare(made[0]), "verified", inline=True)["messages"][-1]["content"] == answer
+
+
+TRL_KEYS = ("prompt", "chosen", "rejected", "completion", "messages")
+
+
+def trl_conversational(example: dict[str, Any], key_order: tuple[str, ...]) -> bool:
+    """TRL's `is_conversational` (trl/data_utils.py, 1.16): it pops one supported key from a
+    set, so which key it checks depends on the string hash seed; `key_order` plays the seed."""
+    present = [key for key in key_order if key in example]
+    if not present:
+        return False
+    value = example[present[0]]
+    return (
+        isinstance(value, list)
+        and isinstance(value[0], dict)
+        and "role" in value[0]
+        and "content" in value[0]
+    )
+
+
+def assert_conversational_for_every_seed(path: Path) -> None:
+    """Whatever key TRL's set yields first (every order of the keys a row has), the row is
+    conversational: so it is under every PYTHONHASHSEED."""
+    for line in path.read_text().splitlines():
+        example = json.loads(line)
+        present = [key for key in TRL_KEYS if key in example]
+        assert present, f"{path.name}: no key TRL reads"
+        for first in present:
+            assert trl_conversational(example, (first, *TRL_KEYS)), f"{path.name}: {first}"
+
+
+def test_every_dataset_is_conversational_to_trl_under_any_hash_seed(tmp_path: Path) -> None:
+    write_datasets(records(), tmp_path, ["jsonl"])
+    for name in DATASETS.values():
+        assert_conversational_for_every_seed(tmp_path / f"{name}.jsonl")

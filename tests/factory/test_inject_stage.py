@@ -17,6 +17,7 @@ from factory.inject.model import Source
 from factory.inject.stage import spread
 from sandbox import Sandbox
 from tests.factory.fake_openai import FakeOpenAI, Reply, completion
+from tests.factory.test_export import assert_conversational_for_every_seed
 from tests.factory.transcripts import bundled, write_problems
 
 PROBLEMS = ("math/arithmetic-03", "math/sequences-01", "code/top-words", "code/two-sum-sorted")
@@ -67,12 +68,15 @@ def test_factory_run_writes_proven_corrections_and_inject_redoes_them(
     assert {row["domain"] for row in corrections} == {"math", "code"}
     assert len({row["operator"] for row in corrections}) >= 4
     pairs = lines(out / "correction_preferences.jsonl")
-    negatives = [row for row in corrections if row["rejected"] is not None]
+    negatives = [row for row in corrections if row["uncorrected"] is not None]
     assert pairs and len(pairs) == len(negatives)  # a pair only where the wrong answer is proven
     for pair, row in zip(pairs, negatives, strict=True):
         assert pair["chosen"][0]["content"] == row["messages"][-1]["content"]
-        assert pair["rejected"][0]["content"] == row["rejected"]
+        assert pair["rejected"][0]["content"] == row["uncorrected"]
         assert pair["reason"] == f"corrected_mistake:{row['operator']}"
+    assert {"prompt", "chosen", "rejected", "completion"}.isdisjoint(corrections[0])
+    for name in ("corrections", "correction_preferences"):
+        assert_conversational_for_every_seed(out / f"{name}.jsonl")
     stats = json.loads((out / "stats.json").read_text())
     assert stats["records"]["corrections"] == len(corrections)
     assert "inject" in {stage["stage"] for stage in stats["stages"]}
@@ -82,7 +86,7 @@ def test_factory_run_writes_proven_corrections_and_inject_redoes_them(
     )
     assert again.exit_code == 0, again.output
     [row] = lines(out / "corrections.jsonl")  # 1 of 4 + 1 is 20%
-    assert len(lines(out / "correction_preferences.jsonl")) == (row["rejected"] is not None)
+    assert len(lines(out / "correction_preferences.jsonl")) == (row["uncorrected"] is not None)
     assert "4 verified traces: 1 corrections" in again.output
 
 
@@ -144,8 +148,8 @@ def test_the_teacher_makes_mistakes_when_asked_and_the_card_counts_corrections(
     rows = lines(out / "corrections.jsonl")
     made = [row for row in rows if row["origin"] == "teacher"]
     assert [row["wrong"] for row in made] == ["2. Muffins remaining: $150 - 114 = 46$."]
-    card = (out / "dataset_card.md").read_text(encoding="utf-8")
-    assert "## Corrections by origin and operator" in card
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "Corrections by origin and operator:" in card
     assert f"| corrections | {len(rows)} |" in card
     assert "| teacher | teacher | 1 |" in card
     for origin, operator in {(row["origin"], row["operator"]) for row in rows}:

@@ -8,15 +8,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+import datasets
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+from factory.card import schemas
 from factory.cli import app
 from factory.prompts import prompt_hash, render
 from factory.records import hash_of_tests
 from factory.teachers.replay import load_transcripts
 from tests.factory.fake_openai import FakeOpenAI
+from tests.factory.test_card import FILES, front_matter
+from tests.factory.test_export import assert_conversational_for_every_seed
 from tests.factory.transcripts import Endpoint, bundled, write_problems
 from verifiers.code.verify import VERSION as CODE_VERSION
 from verifiers.math.traces import VERSION as MATH_VERSION
@@ -209,20 +214,23 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
         ),
     }
     assert stats["request_errors"] == []
-    card = (out / "dataset_card.md").read_text()
+    card = (out / "README.md").read_text()
     for fact in ("| fake | fake-model | 13 | 13 | 8 |", "| code | code |", "reasoning-factory"):
         assert fact in card
 
 
-def test_a_teacher_that_never_answers_is_reported_not_fatal(tmp_path: Path) -> None:
+def test_a_teacher_that_never_answers_is_reported_and_exits_4(tmp_path: Path) -> None:
     problems = bundled("math/arithmetic-02")
     write_problems(tmp_path / "problems.jsonl", problems)
     with FakeOpenAI(Endpoint(problems, {"math/arithmetic-02": ["500"]})) as server:
         config = write_config(tmp_path, teachers=[teacher(server) | {"max_retries": 0}], budget=2)
         result = CliRunner().invoke(app, ["run", "--config", str(config)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 4, result.output
+    assert "run ended with 2 failed requests (2 HTTP 5xx) and 0 verified traces" in result.output
     stats = json.loads((tmp_path / "run/output/stats.json").read_text())
     assert len(stats["request_errors"]) == 2
+    assert stats["failed"] == {"HTTP 5xx": 2}
+    assert "HTTP 5xx" in result.output  # the summary counts them by kind too
     failure = stats["request_errors"][0]
     assert (failure["teacher"], failure["problem_id"]) == ("fake", "math/arithmetic-02")
     assert "HTTP 500: boom" in failure["message"]
@@ -292,3 +300,26 @@ def test_a_problem_id_in_two_files_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "'math/arithmetic-01' is also a problem of" in " ".join(result.output.split())
+
+
+def test_every_config_of_the_output_folder_loads_with_its_schema(
+    faulty_run: tuple[Path, Endpoint, str], tmp_path: Path
+) -> None:
+    out, _, _ = faulty_run
+    assert not (out / "dataset_card.md").exists()
+    meta = front_matter(out)
+    for key in ("license", "language", "task_categories", "size_categories", "pretty_name"):
+        assert meta[key], key
+    assert meta["size_categories"] == ["n<1K"]
+    configs = {c["config_name"]: c for c in meta["configs"]}  # type: ignore[attr-defined]
+    assert set(configs) == set(FILES)
+    assert configs["sft"]["default"] is True
+    shapes = schemas()
+    for name in FILES:
+        loaded = datasets.load_dataset(str(out), name, split="train", cache_dir=str(tmp_path))
+        assert isinstance(loaded, datasets.Dataset)
+        assert loaded.features == datasets.Features.from_arrow_schema(shapes[name])
+        assert len(loaded) == pq.read_metadata(out / f"{name}.parquet").num_rows > 0
+        assert_conversational_for_every_seed(out / f"{name}.jsonl")
+    default = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path))
+    assert isinstance(default, datasets.Dataset) and "messages" in default.column_names

@@ -134,7 +134,8 @@ def test_a_sandbox_broken_mid_run_costs_no_verdict_and_no_request(
         current[0] = breaking
         broken = factory_run(tmp_path, config(tmp_path, server, "run"), bwrap.env())
         assert broken.returncode == 3, broken.stderr + broken.stdout  # incomplete
-        awaiting = [line for line in broken.stderr.splitlines() if "awaiting verification" in line]
+        lines = broken.stderr.splitlines()
+        awaiting = [line for line in lines if "traces awaiting verification:" in line]
         assert awaiting and all("verifier code:" in line for line in awaiting), broken.stderr
         assert "creating new namespace failed" in broken.stderr
         # Nothing that could not be judged was exported, as a rejection or a preference.

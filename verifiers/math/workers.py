@@ -108,6 +108,9 @@ def serve(conn: Connection, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     signal.signal(signal.SIGXCPU, _on_cpu_limit)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the host's to handle
+    # The host maps SIGTERM to KeyboardInterrupt and fork copied that: a worker terminated as
+    # the host exits must just end, not print an interruption under the host's last line.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     tasks: dict[str, Callable[[Payload], Payload]] = import_module(_TASKS_MODULE).TASKS
     while True:
         try:
