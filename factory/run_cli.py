@@ -275,9 +275,14 @@ def run(
     if stats.request_errors or verified == 0:
         failed = len(stats.request_errors)
         kinds = ", ".join(f"{count} {kind}" for kind, count in stats.failed.items())
+        then = (
+            "a rerun asks the failed requests again"
+            if failed
+            else "see the rejections by reason in the summary"
+        )
         err.print(
             f"run ended with {failed} failed requests{f' ({kinds})' if kinds else ''} and "
-            f"{verified} verified traces: see above; a rerun asks the failed requests again",
+            f"{verified} verified traces: see above; {then}",
             markup=False,
             soft_wrap=True,
         )

@@ -27,7 +27,7 @@ from sandbox.docker_backend import LABEL, OWNER_LABEL
 from tests.factory.fake_openai import FakeOpenAI, Reply, completion
 from tests.factory.test_resume import outputs
 from tests.factory.test_unjudged import config
-from tests.factory.transcripts import Endpoint, bundled, text, write_problems
+from tests.factory.transcripts import Endpoint, bundled, write_problems
 
 FACTORY = Path(sys.executable).parent / "factory"
 PROBLEMS = bundled("math/arithmetic-01", "math/arithmetic-02", "code/reverse-words")
@@ -190,7 +190,11 @@ def test_a_run_stopped_while_exporting_publishes_nothing_and_resumes(tmp_path: P
     padding = "Let me think about this carefully. " * 25_000  # ~1 MB rows: a long export
 
     def long(body: dict[str, Any]) -> Reply:
-        return Reply(body=completion(padding + "\n\n" + text(endpoint.problem_of(body), "right")))
+        reply = endpoint(body)
+        if isinstance(reply.body, dict):
+            for choice in reply.body.get("choices", []):
+                choice["message"]["reasoning_content"] = padding
+        return reply
 
     with FakeOpenAI(long) as server:
         settings = config(tmp_path, server, "run")
@@ -211,7 +215,7 @@ def test_a_run_stopped_while_exporting_publishes_nothing_and_resumes(tmp_path: P
         whole.write_text(settings.read_text().replace("run_dir: run", "run_dir: whole"))
         assert CliRunner().invoke(app, ["run", "--config", str(whole)]).exit_code == 0
     assert outputs(tmp_path / "run/output") == outputs(tmp_path / "whole/output")
-    assert len(outputs(tmp_path / "run/output")["rejected"]) == 21  # too long to judge
+    assert len(outputs(tmp_path / "run/output")["sft"]) == 21
 
 
 def generation(out: Path, number: int) -> None:

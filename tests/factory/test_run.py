@@ -209,7 +209,7 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
         # a pair only where the negative reaches a wrong answer (real mistakes come first, and
         # a lucky-step trace's does not)
         "correction_preferences": sum(
-            json.loads(line)["rejected"] is not None
+            json.loads(line)["uncorrected"] is not None
             for line in (out / "corrections.jsonl").read_text().splitlines()
         ),
     }
