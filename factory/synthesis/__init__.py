@@ -1,0 +1,34 @@
+"""The `synthesize` stage: new problems made from seed problems, each proven before it is solved.
+
+Design (this package is built in steps; what exists is marked, the rest is the plan):
+
+- `model` (exists): the pydantic shapes at the stage's boundaries: a candidate problem with its
+  lineage (parent ids, operator chain, depth, generating teacher, prompt hash), the independent
+  solutions gathered for it, and the `Decision` (accepted / rejected with a reason /
+  unjudged) with its evidence. `unjudged` is an infrastructure failure (a worker died, the
+  sandbox was down): never a rejection, retried like a pending trace.
+- `operators` (exists): one prompt template per operator (self-instruct, evol in depth, evol in
+  breadth, numeric variation), overridable from the config like the solve prompts in
+  `factory.prompts`, and the parsers of what the teacher returns (a fenced JSON object).
+  Operators compose: a candidate made from a candidate has depth + 1 and the chain of both.
+- `near_dup` (exists): MinHash (datasketch) over word 3-grams retrieves look-alikes; an exact
+  Jaccard over the same shingles decides, so the decision is deterministic. Checked before
+  any solution is asked for: a duplicate costs one generation, not N solves.
+- `math_accept` (exists): pure decision over texts (plus the math worker pool, where all parsing
+  runs): agreement of N votes (the independent solutions, and the generator's proposed answer
+  as one vote at most) under proven answer equivalence, no refuted step in any agreeing
+  solution, no leaked answer, no near-duplicate, parseable answers, and for numeric variation
+  the sandboxed program's answer equivalent too. Difficulty is the solutions' pass rate.
+- `code_accept` (next): reference passes every test in the sandbox; the tests kill at least a
+  share of the AST mutants of the reference (`verifiers.code.mutate`); an independent solution
+  agrees with the reference on the given tests and on differential inputs drawn as the code
+  verifier draws them (the reference is the candidate's "reference_solution", the independent
+  solution is judged as a candidate against it). Disagreement carries the counterexample.
+- `stage` / `cli` (later): the runner asks the teachers (every response committed to the run
+  store before use, budgets per seed and per run, resumable after kill -9), feeds accepted
+  problems into solve -> verify -> inject -> export in the same store, and writes
+  `synthesized.jsonl` (accepted problems in our loader format, lineage in `lineage` and the
+  evidence in `metadata`) and `synthesis_rejected.jsonl` (with reasons); `factory synthesize
+  [SEEDS...] -o synthesized.jsonl` runs the stage alone (no seeds: the bundled set; no
+  teacher: the replay teacher's bundled synthesis transcripts).
+"""
