@@ -14,6 +14,7 @@ Design (this package is built in steps; what exists is marked, the rest is the p
 - `near_dup` (exists): MinHash (datasketch) over word 3-grams retrieves look-alikes; an exact
   Jaccard over the same shingles decides, so the decision is deterministic. Checked before
   any solution is asked for: a duplicate costs one generation, not N solves.
+- `leak` (exists): does a statement give its answer away (text only, host-safe).
 - `math_accept` (exists): pure decision over texts (plus the math worker pool, where all parsing
   runs): agreement of N votes (the independent solutions, and the generator's proposed answer
   as one vote at most) under proven answer equivalence, no refuted step in any agreeing

@@ -1,11 +1,13 @@
 """Near-duplicate problems: a new problem too close to a seed or to one already kept is rejected.
 
-Two texts are near-duplicates when their wording, numbers masked, is close (Jaccard of character
-5-grams at least the threshold) and they share at least half their numbers. A reworded copy
-passes both; a numeric variation (the same wording, new numbers) and a deepened problem (a
-constraint added, so new wording and new numbers) do not. MinHash LSH (datasketch) finds the
-look-alikes among many problems in sublinear time; the exact Jaccard of the stored shingle sets
-then decides, so a decision never depends on hash luck.
+Two texts are near-duplicates when their wording (words and operators, numbers masked) is close
+(Jaccard of character 5-grams at least the threshold) and they use the same numbers in the same
+order (at least half of their pairs of consecutive numbers shared: `2x + 5y = 33` is not
+`x + 2y = 5`, though both use 2 and 5). A reworded copy passes both; a numeric variation (the
+same wording, new numbers) and a deepened problem (a constraint added: new wording, new numbers)
+do not. MinHash LSH (datasketch) finds the look-alikes among many problems in sublinear time;
+the exact Jaccard of the stored shingle sets then decides, so a decision never depends on hash
+luck.
 """
 
 from __future__ import annotations
@@ -22,27 +24,30 @@ _GRAM = 5
 _PERMUTATIONS = 128
 _RECALL = 0.7
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_WORD = re.compile(r"[a-z]+|#")
+_WORD = re.compile(r"[a-z]+|[#+\-*/^=<>]")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
 @dataclass(frozen=True)
 class Shape:
-    """What near-duplicate detection compares: the wording's shingles and the numbers used."""
+    """What near-duplicate detection compares: the wording's shingles and the numbers used, as
+    pairs of consecutive numbers."""
 
     wording: frozenset[str]
     numbers: Counter[str]
 
 
+def _number(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text.lstrip("0") or "0"
+
+
 def shape(text: str) -> Shape:
     text = _COMMAND.sub(" ", text.lower().replace(",", ""))
-    numbers = Counter(
-        number.rstrip("0").rstrip(".") if "." in number else number.lstrip("0") or "0"
-        for number in _NUMBER.findall(text)
-    )
+    numbers = [_number(number) for number in _NUMBER.findall(text)]
+    pairs = Counter(" ".join(numbers[i : i + 2]) for i in range(max(1, len(numbers) - 1)))
     words = " ".join(_WORD.findall(_NUMBER.sub("#", text)))
     grams = frozenset(words[i : i + _GRAM] for i in range(max(1, len(words) - _GRAM + 1)))
-    return Shape(grams, numbers)
+    return Shape(grams, pairs if numbers else Counter())
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -50,7 +55,7 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def number_overlap(a: Counter[str], b: Counter[str]) -> float:
-    """The Jaccard of two multisets of numbers (1.0 when neither has any)."""
+    """The Jaccard of two multisets of number pairs (1.0 when neither text has a number)."""
     union = sum((a | b).values())
     return sum((a & b).values()) / union if union else 1.0
 
