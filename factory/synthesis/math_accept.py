@@ -3,8 +3,8 @@
 A candidate is kept only when, in this order (the first failure is the rejection's reason):
 1. it is no near-duplicate of a seed or of a problem already kept (checked first: it costs no
    solving; candidates of one batch are checked in order against those kept before them);
-2. at least `agree` of its votes, and at least `share` of them, (each independent solution's
-   final answer, and the generator's proposed answer as one vote at most) are proven
+2. at least `quorum.agree` of its votes, and at least `quorum.share` of them, (each independent
+   solution's final answer, and the generator's proposed answer as one vote at most) are proven
    equivalent to one answer by the math verifier's answer comparison; too few readable answers
    is `unparseable`, too few agreeing is `no-agreement`, and so is a second answer that also
    reaches `agree` votes. The share matters: the generator and two solvers making the same
@@ -142,11 +142,18 @@ def _rejected(candidate: MathCandidate, reason: Reason, detail: str, **fields: o
     )
 
 
-def _enough(voters: int, votes: int, agree: int) -> bool:
-    return voters >= agree and voters >= SHARE * votes
+@dataclass(frozen=True)
+class Quorum:
+    """How many votes must agree: at least `agree` of them and at least `share` of all."""
+
+    agree: int = AGREE
+    share: float = SHARE
+
+    def met(self, voters: int, votes: int) -> bool:
+        return voters >= self.agree and voters >= self.share * votes
 
 
-def _tally(candidate: MathCandidate, consensus: _Consensus, agree: int) -> Decision | int:
+def _tally(candidate: MathCandidate, consensus: _Consensus, quorum: Quorum) -> Decision | int:
     """The index of the agreed answer, or the rejection when there is none."""
     answers = consensus.answers
     votes = len(candidate.solutions) + (candidate.proposed_answer is not None)
@@ -156,8 +163,10 @@ def _tally(candidate: MathCandidate, consensus: _Consensus, agree: int) -> Decis
         if readable
     )
     best = consensus.best()
-    if readable_votes < agree or best is None:
-        detail = f"{readable_votes} of {votes} votes have a readable final answer, {agree} needed"
+    if readable_votes < quorum.agree or best is None:
+        detail = (
+            f"{readable_votes} of {votes} votes have a readable final answer, {quorum.agree} needed"
+        )
         return _rejected(candidate, "unparseable", detail, votes=votes)
     voters = consensus.voters(best)
     rivals = [
@@ -165,16 +174,15 @@ def _tally(candidate: MathCandidate, consensus: _Consensus, agree: int) -> Decis
         for i in range(len(answers.texts))
         if not consensus.same[best][i]
         and consensus.readable[i]
-        and len(consensus.voters(i)) >= agree
+        and len(consensus.voters(i)) >= quorum.agree
     ]
-    if not _enough(len(voters), votes, agree) or rivals:
+    if not quorum.met(len(voters), votes) or rivals:
         offered = "; ".join(
             f"{boxed(text)} x{len([g for g in givers if g != PROGRAM])}"
             for text, givers in zip(answers.texts, answers.givers, strict=True)
         )
-        detail = f"{len(voters)} of {votes} votes agree, {agree} and {SHARE:.0%} needed: {offered}"[
-            :500
-        ]
+        needed = f"{quorum.agree} and {quorum.share:.0%} needed"
+        detail = f"{len(voters)} of {votes} votes agree, {needed}: {offered}"[:500]
         return _rejected(candidate, "no-agreement", detail, votes=votes, agreeing=len(voters))
     return best
 
@@ -184,7 +192,7 @@ def judge_math(
     known: NearDuplicates,
     answers_pool: WorkerPool,
     traces_pool: WorkerPool,
-    agree: int = AGREE,
+    quorum: Quorum = Quorum(),
 ) -> list[Decision]:
     """The decision on each candidate, in input order; accepted statements join `known`."""
     decisions: dict[int, Decision] = {}
@@ -203,7 +211,7 @@ def judge_math(
                 id=candidate.id, status="unjudged", detail=result.unjudged
             )
             continue
-        tally = _tally(candidate, result, agree)
+        tally = _tally(candidate, result, quorum)
         if isinstance(tally, Decision):
             decisions[position] = tally
             continue
@@ -214,7 +222,7 @@ def judge_math(
         agreed[position] = (result, tally)
     traces = _check_steps(candidates, agreed, traces_pool)
     for position, (result, best) in agreed.items():
-        decisions[position] = _decide(candidates[position], result, best, traces[position], agree)
+        decisions[position] = _decide(candidates[position], result, best, traces[position], quorum)
     ordered = [decisions[p] for p in range(len(candidates))]
     return [_admit(decision, candidates[p], known) for p, decision in enumerate(ordered)]
 
@@ -253,7 +261,7 @@ def _decide(
     result: _Consensus,
     best: int,
     traces: dict[int, Verdict],
-    agree: int,
+    quorum: Quorum,
 ) -> Decision:
     votes = len(candidate.solutions) + (candidate.proposed_answer is not None)
     answer = boxed(result.answers.texts[best])
@@ -268,7 +276,7 @@ def _decide(
             return _rejected(candidate, "refuted-step", detail, votes=votes, answer=answer)
     confirmed = [s for s, v in traces.items() if v.status == "pass" and answer_equivalent(v)]
     voters = [*confirmed, *(PROPOSED for v in result.voters(best) if v == PROPOSED)]
-    if not _enough(len(voters), votes, agree):
+    if not quorum.met(len(voters), votes):
         detail = f"{len(voters)} of {votes} votes agree once the steps are checked"
         return _rejected(candidate, "no-agreement", detail, votes=votes, agreeing=len(voters))
     program = [i for i, givers in enumerate(result.answers.givers) if PROGRAM in givers]
