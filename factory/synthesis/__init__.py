@@ -20,11 +20,13 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   as one vote at most) under proven answer equivalence, no refuted step in any agreeing
   solution, no leaked answer, no near-duplicate, parseable answers, and for numeric variation
   the sandboxed program's answer equivalent too. Difficulty is the solutions' pass rate.
-- `code_accept` (next): reference passes every test in the sandbox; the tests kill at least a
-  share of the AST mutants of the reference (`verifiers.code.mutate`); an independent solution
-  agrees with the reference on the given tests and on differential inputs drawn as the code
-  verifier draws them (the reference is the candidate's "reference_solution", the independent
-  solution is judged as a candidate against it). Disagreement carries the counterexample.
+- `code_accept` (exists): reference passes every test in the sandbox; the tests kill at least
+  a share of the AST mutants of the reference (`verifiers.code.mutation`: the plausible slips of
+  `verifiers.code.mutate` plus the classic mutation operators; judged without the differential
+  test, which would kill every mutant whatever the tests); an independent solution agrees with
+  the reference on the given tests and on differential inputs drawn as the code verifier draws
+  them (the reference is the problem's `reference_solution`, the independent solution is judged
+  as a candidate against it). Disagreement carries the counterexample.
 - `stage` / `cli` (later): the runner asks the teachers (every response committed to the run
   store before use, budgets per seed and per run, resumable after kill -9), feeds accepted
   problems into solve -> verify -> inject -> export in the same store, and writes

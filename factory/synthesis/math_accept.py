@@ -197,10 +197,9 @@ def judge_math(
     """The decision on each candidate, in input order; accepted statements join `known`."""
     decisions: dict[int, Decision] = {}
     for position, candidate in enumerate(candidates):
-        duplicate = known.find(candidate.statement)
+        duplicate = known.why(candidate.statement)
         if duplicate is not None:
-            detail = f"near-duplicate of {duplicate[0]} (wording similarity {duplicate[1]:.2f})"
-            decisions[position] = _rejected(candidate, "near-duplicate", detail)
+            decisions[position] = _rejected(candidate, "near-duplicate", duplicate)
     open_positions = [p for p in range(len(candidates)) if p not in decisions]
     consensus = _compare([candidates[p] for p in open_positions], answers_pool)
     agreed: dict[int, tuple[_Consensus, int]] = {}
@@ -305,9 +304,8 @@ def _admit(decision: Decision, candidate: MathCandidate, known: NearDuplicates) 
     """An accepted candidate is a near-duplicate when one kept before it in the batch is close."""
     if not decision.accepted:
         return decision
-    duplicate = known.find(candidate.statement)
+    duplicate = known.why(candidate.statement)
     if duplicate is not None:
-        detail = f"near-duplicate of {duplicate[0]} (wording similarity {duplicate[1]:.2f})"
-        return _rejected(candidate, "near-duplicate", detail, votes=decision.votes)
+        return _rejected(candidate, "near-duplicate", duplicate, votes=decision.votes)
     known.add(candidate.id, candidate.statement)
     return decision

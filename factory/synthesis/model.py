@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from problems import CodeProblem, CodeTests
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Operator = Literal["self-instruct", "evol-depth", "evol-breadth", "numeric-variation"]
@@ -16,6 +18,9 @@ Reason = Literal[
     "near-duplicate",  # too close to a seed or to a problem already kept
     "unparseable",  # fewer than m votes have a final answer that can be read
     "program-disagrees",  # numeric variation: the sandboxed program computes another answer
+    "reference-fails",  # code: the reference solution fails one of its own tests
+    "weak-tests",  # code: the tests kill too few mutants of the reference (or none can be made)
+    "disagreement",  # code: no independent solution agrees with the reference (counterexample)
 ]
 Status = Literal["accepted", "rejected", "unjudged"]
 
@@ -48,6 +53,37 @@ class MathCandidate(_Frozen):
     program_answer: str | None = None  # numeric variation: what the sandboxed program printed
 
 
+class CodeCandidate(_Frozen):
+    """A new programming problem as the generator wrote it, with the independent solutions
+    written from its statement alone (another sample or another teacher)."""
+
+    id: NonEmpty
+    statement: NonEmpty
+    lineage: SynthesisLineage
+    tests: CodeTests
+    reference: NonEmpty  # the generator's complete reference program
+    entry_point: str | None = None
+    starter_code: str | None = None  # the signature shown to solvers
+    independent: list[str] = Field(default_factory=list)  # independent programs
+
+    def problem(self) -> CodeProblem:
+        """The candidate as a problem the code verifier judges, its reference included."""
+        return CodeProblem(
+            id=self.id,
+            statement=self.statement,
+            tests=self.tests,
+            entry_point=self.entry_point,
+            starter_code=self.starter_code,
+            reference_solution=self.reference,
+            source="synthesized",
+        )
+
+    @model_validator(mode="after")
+    def _a_valid_problem(self) -> CodeCandidate:
+        self.problem()  # an entry point where tests call one, as a loaded problem needs
+        return self
+
+
 class Decision(_Frozen):
     """The verdict on one candidate: kept, rejected with a reason, or not judged (retry)."""
 
@@ -59,6 +95,7 @@ class Decision(_Frozen):
     votes: int = 0
     agreeing: int = 0
     difficulty: float | None = None  # share of independent solutions that reached the answer
+    mutation_score: float | None = None  # code: share of the reference's mutants the tests kill
     evidence: dict[str, str] = Field(default_factory=dict)
 
     @property

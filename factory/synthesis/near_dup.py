@@ -102,3 +102,10 @@ class NearDuplicates:
 
     def __len__(self) -> int:
         return len(self._shapes)
+
+    def why(self, text: str) -> str | None:
+        """The rejection detail when `text` is a near-duplicate of an indexed text, else None."""
+        found = self.find(text)
+        if found is None:
+            return None
+        return f"near-duplicate of {found[0]} (wording similarity {found[1]:.2f})"
