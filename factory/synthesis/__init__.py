@@ -27,7 +27,11 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   the reference on the given tests and on differential inputs drawn as the code verifier draws
   them (the reference is the problem's `reference_solution`, the independent solution is judged
   as a candidate against it). Disagreement carries the counterexample.
-- `stage` / `cli` (later): the runner asks the teachers (every response committed to the run
+- `stage` (exists, math): `Asker` puts every teacher call through the run store (committed
+  before use, looked up first: resume pays nothing twice); `synthesize_math` generates
+  `per_seed` candidates per seed and depth within `max_candidates`, skips solving
+  near-duplicates, asks N solutions, judges, and feeds kept problems to the next depth.
+- `stage` for code, `cli`, pipeline wiring (later): the runner asks the teachers (every response committed to the run
   store before use, budgets per seed and per run, resumable after kill -9), feeds accepted
   problems into solve -> verify -> inject -> export in the same store, and writes
   `synthesized.jsonl` (accepted problems in our loader format, lineage in `lineage` and the

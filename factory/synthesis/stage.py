@@ -1,0 +1,189 @@
+"""The synthesize stage for math: seeds -> operator prompts -> candidates -> solutions -> decision.
+
+Every teacher response is committed to the run store before it is used and looked up there
+first, so a run killed at any point resumes paying for nothing twice (a request's key is its
+whole content: teacher, model, messages, sampling and sample number). Budgets: `per_seed`
+candidates from each seed at each depth, and `max_candidates` generation requests in the run.
+Operators compose: depth d+1 starts from the problems depth d kept, and their lineage chains.
+A near-duplicate is rejected before any solution is asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from factory.prompts import MATH_TEMPLATE, STATEMENT, prompt_hash
+from factory.store import Store
+from factory.synthesis.math_accept import Quorum, judge_math
+from factory.synthesis.model import Decision, MathCandidate, Operator, SynthesisLineage
+from factory.synthesis.near_dup import NearDuplicates
+from factory.synthesis.operators import parse_math_reply, render
+from factory.teachers.base import Message, Sampling, Teacher, TeacherRequest
+from verifiers.math import WorkerPool
+
+MATH_OPERATORS: tuple[Operator, ...] = ("self-instruct", "evol-depth", "evol-breadth")
+
+
+class SynthesisSettings(BaseModel):
+    """The `synthesize:` section of a run config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    operators: list[Operator] = Field(default_factory=lambda: list(MATH_OPERATORS), min_length=1)
+    templates: dict[Operator, str] = Field(default_factory=dict)  # overrides, `{seeds}` inside
+    per_seed: int = Field(default=2, ge=1)  # candidates asked for per seed and depth
+    max_candidates: int = Field(default=1000, ge=1)  # generation requests in the whole run
+    depth: int = Field(default=1, ge=1, le=5)
+    examples: int = Field(default=3, ge=1)  # seeds shown to self-instruct
+    solutions: int = Field(default=4, ge=1)  # N independent solutions per candidate
+    agree: int = Field(default=3, ge=1)
+    share: float = Field(default=0.7, gt=0, le=1)
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A problem to build on: a loaded one (no lineage) or one this stage kept."""
+
+    id: str
+    statement: str
+    lineage: SynthesisLineage | None = None
+
+
+@dataclass
+class Asker:
+    """Asks one teacher, through the run store: a stored response is used, never asked again."""
+
+    store: Store
+    teacher: Teacher
+    model: str
+    sampling: Sampling
+    concurrency: int = 32
+    asked: int = 0
+    reused: int = 0
+    _gate: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._gate = asyncio.Semaphore(self.concurrency)
+
+    async def ask(self, owner: str, messages: list[Message], sample: int) -> str:
+        request = TeacherRequest(
+            teacher=self.teacher.name,
+            model=self.model,
+            messages=messages,
+            sampling=self.sampling,
+            sample=sample,
+        )
+        key = request.key()
+        stored = self.store.response(key)
+        if stored is None:
+            async with self._gate:
+                self.store.note_request(owner, request)
+                stored = await self.teacher.complete(request)
+                self.store.save_response(key, stored)  # committed before it is used
+                self.asked += 1
+        else:
+            self.reused += 1
+        return stored.completions[0].text if stored.completions else ""
+
+
+def _parents(seeds: Sequence[Seed], index: int, operator: Operator, examples: int) -> list[Seed]:
+    """Self-instruct shows `examples` seeds starting at this one; the others evolve one seed."""
+    if operator != "self-instruct":
+        return [seeds[index]]
+    return [seeds[(index + step) % len(seeds)] for step in range(min(examples, len(seeds)))]
+
+
+def _lineage(
+    parents: list[Seed], operator: Operator, teacher: str, hashed: str
+) -> SynthesisLineage:
+    chain = parents[0].lineage.operators if parents[0].lineage else []
+    return SynthesisLineage(
+        parent_ids=[parent.id for parent in parents],
+        operators=[*chain, operator],
+        teacher=teacher,
+        prompt_hash=hashed,
+    )
+
+
+async def _candidate(
+    asker: Asker, settings: SynthesisSettings, parents: list[Seed], operator: Operator, sample: int
+) -> tuple[MathCandidate | None, str]:
+    """One generation and, unless it is malformed, its N solutions; the id is the prompt's."""
+    messages = render(operator, [p.statement for p in parents], settings.templates.get(operator))
+    hashed = prompt_hash(messages)
+    ident = f"synth/{hashed[:12]}-{sample}"
+    reply = parse_math_reply(await asker.ask(ident, messages, sample))
+    if reply is None:
+        return None, ident
+    lineage = _lineage(parents, operator, asker.teacher.name, hashed)
+    return MathCandidate(
+        id=ident, statement=reply.statement, lineage=lineage, proposed_answer=reply.answer
+    ), ident
+
+
+async def _solve(
+    asker: Asker, candidate: MathCandidate, solutions: int, known: NearDuplicates
+) -> MathCandidate:
+    if known.why(candidate.statement) is not None:
+        return candidate  # rejected as a near-duplicate without paying for solutions
+    prompt = [Message(role="user", content=MATH_TEMPLATE.replace(STATEMENT, candidate.statement))]
+    texts = await asyncio.gather(
+        *(asker.ask(candidate.id, prompt, sample) for sample in range(solutions))
+    )
+    return candidate.model_copy(update={"solutions": list(texts)})
+
+
+async def synthesize_math(
+    seeds: Sequence[Seed],
+    asker: Asker,
+    settings: SynthesisSettings,
+    known: NearDuplicates,
+    answers_pool: WorkerPool,
+    traces_pool: WorkerPool,
+) -> list[tuple[MathCandidate | None, Decision]]:
+    """Every candidate made, with its decision, depth after depth; kept ones join `known`."""
+    quorum = Quorum(settings.agree, settings.share)
+    results: list[tuple[MathCandidate | None, Decision]] = []
+    level = list(seeds)
+    budget = settings.max_candidates
+    for _ in range(settings.depth):
+        jobs: list[Coroutine[Any, Any, tuple[MathCandidate | None, str]]] = []
+        for index in range(len(level)):
+            for sample in range(settings.per_seed):
+                if len(jobs) >= budget:
+                    break
+                operator = settings.operators[
+                    (index * settings.per_seed + sample) % len(settings.operators)
+                ]
+                parents = _parents(level, index, operator, settings.examples)
+                jobs.append(_candidate(asker, settings, parents, operator, sample))
+        budget -= len(jobs)
+        made = await asyncio.gather(*jobs)
+        for candidate, ident in made:
+            if candidate is None:
+                detail = "the generator's reply holds no problem (no valid fenced JSON object)"
+                results.append(
+                    (
+                        None,
+                        Decision(id=ident, status="rejected", reason="unparseable", detail=detail),
+                    )
+                )
+        candidates = [c for c, _ in made if c is not None]
+        solved = await asyncio.gather(
+            *(_solve(asker, c, settings.solutions, known) for c in candidates)
+        )
+        decisions = judge_math(solved, known, answers_pool, traces_pool, quorum)
+        results += list(zip(solved, decisions, strict=True))
+        level = [
+            Seed(c.id, c.statement, c.lineage)
+            for c, d in zip(solved, decisions, strict=True)
+            if d.accepted
+        ]
+        if not level or budget <= 0:
+            break
+    return results

@@ -1,0 +1,95 @@
+"""The math synthesize stage against a real local endpoint: candidates made, proven, decided;
+a near-duplicate costs no solutions; a second run of the same store pays for nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from factory.store import Store
+from factory.synthesis.model import Decision, MathCandidate
+from factory.synthesis.near_dup import NearDuplicates
+from factory.synthesis.stage import Asker, Seed, SynthesisSettings, synthesize_math
+from factory.teachers.base import Sampling
+from factory.teachers.config import TeacherConfig
+from factory.teachers.openai_teacher import OpenAITeacher
+from tests.factory.fake_openai import FakeOpenAI, Reply, completion
+from tests.synthesis.labelled_math import ORCHARD, ORCHARD_RIGHT
+from verifiers.math import WorkerPool
+
+BAKERY = (
+    "A bakery bakes 150 muffins and packs them in boxes of 6. By noon it has sold 19 full boxes. "
+    "How many muffins does the bakery still have?"
+)
+CYCLIST = "Priya cycles 18 kilometres on each of 5 weekdays. How far does she cycle in a week?"
+REWORDED_BAKERY = BAKERY.replace("in boxes", "into boxes").replace("still have", "have left")
+SEEDS = [Seed("math/bakery", BAKERY), Seed("math/cyclist", CYCLIST)]
+
+
+def _fenced(statement: str, answer: str) -> str:
+    return (
+        "Here it is.\n```json\n" + json.dumps({"statement": statement, "answer": answer}) + "\n```"
+    )
+
+
+class Endpoint:
+    """Writes a new problem per seed (the cyclist's is a reworded bakery: a near-duplicate) and
+    answers solve prompts with the orchard's solutions in turn."""
+
+    def __init__(self) -> None:
+        self.solved = 0
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        prompt = body["messages"][-1]["content"]
+        if "Problem 1:" in prompt:
+            if "Priya" in prompt:
+                return Reply(body=completion(_fenced(REWORDED_BAKERY, "36")))
+            return Reply(body=completion(_fenced(ORCHARD, "284")))
+        assert ORCHARD in prompt
+        self.solved += 1
+        return Reply(body=completion(ORCHARD_RIGHT[self.solved % len(ORCHARD_RIGHT)]))
+
+
+def _run(
+    run_dir: Path, server: FakeOpenAI, answers: WorkerPool, traces: WorkerPool
+) -> tuple[list[tuple[MathCandidate | None, Decision]], Asker]:
+    settings = SynthesisSettings(operators=["evol-breadth"], per_seed=1, solutions=3)
+    config = TeacherConfig(name="fake", model="fake-model", base_url=server.url, api_key="k")
+
+    async def go() -> tuple[list[tuple[MathCandidate | None, Decision]], Asker]:
+        teacher = OpenAITeacher(config, backoff_seconds=0.01)
+        try:
+            with Store(run_dir) as store:
+                asker = Asker(store, teacher, config.model, Sampling())
+                known = NearDuplicates()
+                for seed in SEEDS:
+                    known.add(seed.id, seed.statement)
+                results = await synthesize_math(SEEDS, asker, settings, known, answers, traces)
+                return results, asker
+        finally:
+            await teacher.close()
+
+    return asyncio.run(go())
+
+
+def test_stage_proves_new_problems_and_resumes_without_paying_twice(
+    tmp_path: Path, answers_pool: WorkerPool, traces_pool: WorkerPool
+) -> None:
+    with FakeOpenAI(Endpoint()) as server:
+        results, asker = _run(tmp_path, server, answers_pool, traces_pool)
+        decisions = {d.reason: (c, d) for c, d in results}
+        assert set(decisions) == {None, "near-duplicate"}
+        kept, decision = decisions[None]
+        assert kept is not None and kept.statement == ORCHARD
+        assert decision.accepted and decision.answer == "\\boxed{284}" and decision.votes == 4
+        assert kept.lineage.parent_ids == ["math/bakery"]
+        assert kept.lineage.operators == ["evol-breadth"]
+        assert kept.lineage.teacher == "fake"
+        # two generations and three solutions: the near-duplicate got none
+        assert (asker.asked, asker.reused, len(server.requests)) == (5, 0, 5)
+
+        again, asker = _run(tmp_path, server, answers_pool, traces_pool)
+        assert (asker.asked, asker.reused, len(server.requests)) == (0, 5, 5)
+        assert [d for _, d in again] == [d for _, d in results]
