@@ -31,11 +31,12 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   before use, looked up first: resume pays nothing twice); `synthesize_math` generates
   `per_seed` candidates per seed and depth within `max_candidates`, skips solving
   near-duplicates, asks N solutions, judges, and feeds kept problems to the next depth.
-- `stage` for code, `cli`, pipeline wiring (later): the runner asks the teachers (every response committed to the run
-  store before use, budgets per seed and per run, resumable after kill -9), feeds accepted
-  problems into solve -> verify -> inject -> export in the same store, and writes
-  `synthesized.jsonl` (accepted problems in our loader format, lineage in `lineage` and the
-  evidence in `metadata`) and `synthesis_rejected.jsonl` (with reasons); `factory synthesize
-  [SEEDS...] -o synthesized.jsonl` runs the stage alone (no seeds: the bundled set; no
-  teacher: the replay teacher's bundled synthesis transcripts).
+- `export` (exists): kept problems as rows of our loader format (`synthesized.jsonl`, lineage
+  and evidence in `metadata.synthesis`), rejections with reasons (`synthesis_rejected.jsonl`);
+  `unjudged` ones in neither.
+- Later: the code stage (generation reply -> `CodeCandidate`, independent solutions from the
+  statement alone, `judge_code`); `factory synthesize [SEEDS...] -o synthesized.jsonl` (no
+  seeds: the bundled set; no teacher: the replay teacher's bundled synthesis transcripts);
+  `synthesize:` in the run config, kept problems flowing into solve -> verify -> inject ->
+  export in the same store; counts in stats.json and the dataset card.
 """
