@@ -5,9 +5,10 @@ A candidate is kept only when, in this order (the first failure is the rejection
 2. the reference passes every test in the sandbox (asserts, stdin/stdout cases, properties);
 3. the tests kill at least `kill_share` of the reference's AST mutants
    (`verifiers.code.mutation`: the slips people make, then the classic mutation operators);
-   the differential test is left out here, since against the
-   reference it kills every mutant whatever the tests are. No mutant at all is `weak-tests`
-   too: the tests' strength is then unknown;
+   the differential test is left out here, since against the reference it kills every mutant
+   whatever the tests are; a survivor that agrees with the reference on the drawn inputs too is
+   presumed equivalent and not counted. No mutant left to count is `weak-tests` too: the
+   tests' strength is then unknown;
 4. an independent solution, written from the statement alone, passes the same tests and agrees
    with the reference on inputs drawn as the code verifier draws them (differential testing);
    when none does, the first one's counterexample is the evidence: an ambiguous statement or a
@@ -21,6 +22,7 @@ from __future__ import annotations
 import ast
 import difflib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import islice
 
 from factory.synthesis.model import CodeCandidate, Decision, Reason
@@ -99,12 +101,15 @@ def judge_code(
     scores = _mutation_scores(
         {p: problems[p] for p in problems if p not in decisions}, sandbox, examples, workers
     )
-    for position, (score, survivors, unjudged) in scores.items():
-        candidate = candidates[position]
-        if unjudged is not None:
-            decisions[position] = _unjudged(candidate, unjudged)
+    for position, strength in scores.items():
+        candidate, score, survivors = candidates[position], strength.score, strength.survivors
+        if strength.unjudged is not None:
+            decisions[position] = _unjudged(candidate, strength.unjudged)
         elif score is None:
-            detail = "no mutant of the reference could be made: the tests' strength is unknown"
+            detail = (
+                f"no mutant of the reference could be made ({strength.made} made, "
+                f"{strength.equivalent} equivalent): the tests' strength is unknown"
+            )
             decisions[position] = _rejected(candidate, "weak-tests", detail)
         elif score < kill_share:
             reference = candidate.reference
@@ -118,32 +123,69 @@ def judge_code(
     verdicts = iter(verify_many(jobs, sandbox, workers=workers, examples=examples))
     for position in open_:
         candidate = candidates[position]
-        score = scores[position][0]
         own = list(islice(verdicts, len(candidate.independent)))
-        decisions[position] = _agreement(candidate, own, score)
+        decisions[position] = _agreement(candidate, own, scores[position])
     ordered = [decisions[p] for p in range(len(candidates))]
     return [_admit(decision, candidates[p], known) for p, decision in enumerate(ordered)]
 
 
+@dataclass(frozen=True)
+class Strength:
+    """How the tests fared against the reference's mutants."""
+
+    made: int
+    killed: int
+    equivalent: int  # survivors that also agree with the reference on every drawn input
+    survivors: list[str]
+    unjudged: Verdict | None = None  # the sandbox could not judge one: the rest means nothing
+
+    @property
+    def score(self) -> float | None:
+        """Killed among the mutants not presumed equivalent; None when there are none."""
+        counted = self.made - self.equivalent
+        return self.killed / counted if counted else None
+
+
 def _mutation_scores(
     problems: dict[int, CodeProblem], sandbox: Sandbox, examples: int, workers: int
-) -> dict[int, tuple[float | None, list[str], Verdict | None]]:
-    """Per candidate: the share of mutants its tests kill (None: no mutant), the survivors, and
-    a verdict the sandbox could not give (then the score means nothing)."""
+) -> dict[int, Strength]:
+    """Per candidate: its tests against its reference's mutants. A survivor that also agrees
+    with the reference on the drawn inputs is presumed equivalent (`x <= lo` where `x < lo`
+    returns `lo`: no test can kill it) and left out of the score."""
     made = {
         p: strength_mutants(problem.reference_solution or "", problem.entry_point, MAX_MUTANTS)
         for p, problem in problems.items()
     }
     jobs = [(_without_reference(problems[p]), mutant) for p in made for mutant in made[p]]
     verdicts = iter(verify_many(jobs, sandbox, workers=workers, examples=examples))
-    scores: dict[int, tuple[float | None, list[str], Verdict | None]] = {}
+    survived = {}
+    broken: dict[int, Verdict] = {}
     for position, own in made.items():
         judged = list(islice(verdicts, len(own)))
-        broken = next((v for v in judged if v.status == "error"), None)
-        survivors = [m for m, v in zip(own, judged, strict=True) if v.passed]
-        score = 1 - len(survivors) / len(own) if own else None
-        scores[position] = (score, survivors, broken)
-    return scores
+        error = next((v for v in judged if v.status == "error"), None)
+        if error is not None:
+            broken[position] = error
+        survived[position] = [m for m, v in zip(own, judged, strict=True) if v.passed]
+    jobs = [(problems[p], mutant) for p in survived for mutant in survived[p]]
+    verdicts = iter(verify_many(jobs, sandbox, workers=workers, examples=examples))
+    strengths = {}
+    for position, survivors in survived.items():
+        judged = list(islice(verdicts, len(survivors)))
+        error = broken.get(position) or next((v for v in judged if v.status == "error"), None)
+        same = [_agrees(v) for v in judged]
+        strengths[position] = Strength(
+            made=len(made[position]),
+            killed=len(made[position]) - len(survivors),
+            equivalent=sum(same),
+            survivors=[m for m, s in zip(survivors, same, strict=True) if not s],
+            unjudged=error,
+        )
+    return strengths
+
+
+def _agrees(verdict: Verdict) -> bool:
+    """Passed, differential test included (a problem with no drawn inputs proves nothing)."""
+    return verdict.passed and any(e.check == "differential" for e in verdict.evidence)
 
 
 def _changed(reference: str, mutant: str) -> str:
@@ -156,7 +198,7 @@ def _changed(reference: str, mutant: str) -> str:
     return next(iter(difflib.unified_diff(before, after, lineterm="", n=0)), "a line removed")
 
 
-def _agreement(candidate: CodeCandidate, verdicts: list[Verdict], score: float | None) -> Decision:
+def _agreement(candidate: CodeCandidate, verdicts: list[Verdict], strength: Strength) -> Decision:
     """Kept when an independent solution agrees with the reference on every test and input."""
     agreeing = [v for v in verdicts if v.passed]
     if not agreeing:
@@ -167,8 +209,11 @@ def _agreement(candidate: CodeCandidate, verdicts: list[Verdict], score: float |
             detail = "no independent solution to compare the reference with"
         else:
             detail = f"independent solution 0 disagrees with the reference: {_failure(verdicts[0])}"
-        return _rejected(candidate, "disagreement", detail, mutation_score=score)
+        return _rejected(candidate, "disagreement", detail, mutation_score=strength.score)
     evidence = {
+        "mutants": str(strength.made),
+        "killed": str(strength.killed),
+        "equivalent": str(strength.equivalent),
         "independent_passed": ",".join(str(i) for i, v in enumerate(verdicts) if v.passed),
         "checks": str(len(agreeing[0].evidence)),
     }
@@ -178,7 +223,7 @@ def _agreement(candidate: CodeCandidate, verdicts: list[Verdict], score: float |
         votes=len(verdicts),
         agreeing=len(agreeing),
         difficulty=len(agreeing) / len(verdicts),
-        mutation_score=score,
+        mutation_score=strength.score,
         evidence=evidence,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -19,6 +20,7 @@ from factory.synthesis.model import NonEmpty, Operator
 from factory.teachers.base import Message
 
 SEEDS = "{seeds}"
+Reply = TypeVar("Reply", bound=BaseModel)
 _REPLY_MATH = (
     'Reply with one ```json block holding {"statement": ..., "answer": ...}: the new problem '
     "and its final answer. The statement must not state or hint at its answer."
@@ -45,6 +47,27 @@ TEMPLATES: dict[Operator, str] = {
         "that reads the parameters as JSON on stdin and prints the exact answer}.\n\n{seeds}"
     ),
 }
+_REPLY_CODE = (
+    'Reply with one ```json block holding {"statement": the problem, "entry_point": the '
+    'function name, "signature": its def line with type hints and a docstring, "reference": a '
+    'complete correct Python program, "tests": Python code defining check(candidate) with '
+    "asserts that call candidate(...), covering edge cases, so that a subtly wrong program "
+    "fails}. The statement must say everything a solver needs, with no ambiguity."
+)
+CODE_TEMPLATES: dict[Operator, str] = {
+    "self-instruct": (
+        "Here are example programming problems:\n\n{seeds}\n\nWrite one new programming "
+        "problem in the manner of these examples but about something else. " + _REPLY_CODE
+    ),
+    "evol-depth": (
+        "Rewrite the programming problem below into a harder one: add a constraint or an edge "
+        "case, or ask for more reasoning.\n\n{seeds}\n\n" + _REPLY_CODE
+    ),
+    "evol-breadth": (
+        "Write a new programming problem that needs the same skill as the problem below, in a "
+        "different setting.\n\n{seeds}\n\n" + _REPLY_CODE
+    ),
+}
 _FENCED = re.compile(r"```(?:json)?\s*\n(.*?)```", re.S)
 
 
@@ -66,11 +89,32 @@ class MathReply(BaseModel):
     program: str | None = None
 
 
-def parse_math_reply(text: str) -> MathReply | None:
-    """The reply's last fenced JSON object as a `MathReply`, or None when there is none."""
+class CodeReply(BaseModel):
+    """What a code operator's reply must hold."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    statement: NonEmpty
+    entry_point: NonEmpty
+    signature: NonEmpty
+    reference: NonEmpty
+    tests: NonEmpty
+
+
+def _last_valid(text: str, shape: type[Reply]) -> Reply | None:
     for block in reversed(_FENCED.findall(text)):
         try:
-            return MathReply.model_validate(json.loads(block))
+            return shape.model_validate(json.loads(block))
         except (ValueError, RecursionError, ValidationError):
             continue
     return None
+
+
+def parse_math_reply(text: str) -> MathReply | None:
+    """The reply's last valid fenced JSON object as a `MathReply`, or None when there is none."""
+    return _last_valid(text, MathReply)
+
+
+def parse_code_reply(text: str) -> CodeReply | None:
+    """The reply's last valid fenced JSON object as a `CodeReply`, or None when there is none."""
+    return _last_valid(text, CodeReply)

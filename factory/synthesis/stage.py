@@ -1,4 +1,4 @@
-"""The synthesize stage for math: seeds -> operator prompts -> candidates -> solutions -> decision.
+"""The synthesize stage: seeds -> operator prompts -> candidates -> solutions -> decision.
 
 Every teacher response is committed to the run store before it is used and looked up there
 first, so a run killed at any point resumes paying for nothing twice (a request's key is its
@@ -10,37 +10,59 @@ A near-duplicate is rejected before any solution is asked for.
 
 from __future__ import annotations
 
+import ast
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from factory.prompts import MATH_TEMPLATE, STATEMENT, prompt_hash
+from factory.parse import parse_code
+from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, STATEMENT, prompt_hash
+from factory.prompts import render as render_solve
 from factory.store import Store
+from factory.synthesis.code_accept import judge_code
 from factory.synthesis.math_accept import Quorum, judge_math
-from factory.synthesis.model import Decision, MathCandidate, Operator, SynthesisLineage
+from factory.synthesis.model import (
+    CodeCandidate,
+    Decision,
+    MathCandidate,
+    Operator,
+    SynthesisLineage,
+)
 from factory.synthesis.near_dup import NearDuplicates
-from factory.synthesis.operators import parse_math_reply, render
+from factory.synthesis.operators import CODE_TEMPLATES, parse_code_reply, parse_math_reply, render
 from factory.teachers.base import Message, Sampling, Teacher, TeacherRequest
+from problems import AssertTests, CodeTests
+from sandbox import Sandbox
 from verifiers.math import WorkerPool
 
 MATH_OPERATORS: tuple[Operator, ...] = ("self-instruct", "evol-depth", "evol-breadth")
 
 
 class SynthesisSettings(BaseModel):
-    """The `synthesize:` section of a run config."""
+    """The `synthesize:` section of a run config. Numeric variation is not run yet (its
+    program must be run in the sandbox per drawn parameters): naming it is refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     operators: list[Operator] = Field(default_factory=lambda: list(MATH_OPERATORS), min_length=1)
     templates: dict[Operator, str] = Field(default_factory=dict)  # overrides, `{seeds}` inside
+    code_templates: dict[Operator, str] = Field(default_factory=dict)
     per_seed: int = Field(default=2, ge=1)  # candidates asked for per seed and depth
     max_candidates: int = Field(default=1000, ge=1)  # generation requests in the whole run
     depth: int = Field(default=1, ge=1, le=5)
     examples: int = Field(default=3, ge=1)  # seeds shown to self-instruct
-    solutions: int = Field(default=4, ge=1)  # N independent solutions per candidate
+    solutions: int = Field(default=4, ge=1)  # N independent solutions per math candidate
+    independent: int = Field(default=2, ge=1)  # independent programs per code candidate
+    kill_share: float = Field(default=0.8, gt=0, le=1)  # mutants the tests must kill
+
+    @model_validator(mode="after")
+    def _operators_that_run(self) -> SynthesisSettings:
+        if "numeric-variation" in self.operators:
+            raise ValueError("numeric-variation is not available yet: use the other operators")
+        return self
+
     agree: int = Field(default=3, ge=1)
     share: float = Field(default=0.7, gt=0, le=1)
 
@@ -110,6 +132,24 @@ def _lineage(
     )
 
 
+def _plan(
+    seeds: int, per_seed: int, operators: Sequence[Operator], budget: int
+) -> list[tuple[int, int, Operator]]:
+    """(seed index, sample, operator) of each generation at one depth, operators in turn, at
+    most `budget` of them."""
+    plan = [
+        (index, sample, operators[(index * per_seed + sample) % len(operators)])
+        for index in range(seeds)
+        for sample in range(per_seed)
+    ]
+    return plan[: max(0, budget)]
+
+
+def _malformed(ident: str) -> Decision:
+    detail = "the generator's reply holds no problem (no valid fenced JSON object)"
+    return Decision(id=ident, status="rejected", reason="unparseable", detail=detail)
+
+
 async def _candidate(
     asker: Asker, settings: SynthesisSettings, parents: list[Seed], operator: Operator, sample: int
 ) -> tuple[MathCandidate | None, str]:
@@ -152,27 +192,13 @@ async def synthesize_math(
     level = list(seeds)
     budget = settings.max_candidates
     for _ in range(settings.depth):
-        jobs: list[Coroutine[Any, Any, tuple[MathCandidate | None, str]]] = []
-        for index in range(len(level)):
-            for sample in range(settings.per_seed):
-                if len(jobs) >= budget:
-                    break
-                operator = settings.operators[
-                    (index * settings.per_seed + sample) % len(settings.operators)
-                ]
-                parents = _parents(level, index, operator, settings.examples)
-                jobs.append(_candidate(asker, settings, parents, operator, sample))
+        jobs = [
+            _candidate(asker, settings, _parents(level, i, op, settings.examples), op, n)
+            for i, n, op in _plan(len(level), settings.per_seed, settings.operators, budget)
+        ]
         budget -= len(jobs)
         made = await asyncio.gather(*jobs)
-        for candidate, ident in made:
-            if candidate is None:
-                detail = "the generator's reply holds no problem (no valid fenced JSON object)"
-                results.append(
-                    (
-                        None,
-                        Decision(id=ident, status="rejected", reason="unparseable", detail=detail),
-                    )
-                )
+        results += [(None, _malformed(ident)) for c, ident in made if c is None]
         candidates = [c for c, _ in made if c is not None]
         solved = await asyncio.gather(
             *(_solve(asker, c, settings.solutions, known) for c in candidates)
@@ -184,6 +210,85 @@ async def synthesize_math(
             for c, d in zip(solved, decisions, strict=True)
             if d.accepted
         ]
+        if not level or budget <= 0:
+            break
+    return results
+
+
+def _code_candidate(text: str, ident: str, lineage: SynthesisLineage) -> CodeCandidate | None:
+    """The reply as a candidate, or None when it is malformed (the signature must parse: it is
+    shown to solvers and prepended to bodies)."""
+    reply = parse_code_reply(text)
+    if reply is None:
+        return None
+    try:
+        ast.parse(reply.signature)
+        return CodeCandidate(
+            id=ident,
+            statement=reply.statement,
+            lineage=lineage,
+            tests=CodeTests(asserts=AssertTests(style="check", code=reply.tests)),
+            reference=reply.reference,
+            entry_point=reply.entry_point,
+            starter_code=reply.signature,
+        )
+    except (SyntaxError, ValueError, RecursionError, ValidationError):
+        return None
+
+
+async def _code_generation(
+    asker: Asker, settings: SynthesisSettings, parents: list[Seed], operator: Operator, sample: int
+) -> tuple[CodeCandidate | None, str]:
+    template = settings.code_templates.get(operator) or CODE_TEMPLATES[operator]
+    messages = render(operator, [p.statement for p in parents], template)
+    hashed = prompt_hash(messages)
+    ident = f"synth/{hashed[:12]}-{sample}"
+    text = await asker.ask(ident, messages, sample)
+    lineage = _lineage(parents, operator, asker.teacher.name, hashed)
+    return _code_candidate(text, ident, lineage), ident
+
+
+async def _independent(
+    asker: Asker, candidate: CodeCandidate, count: int, known: NearDuplicates
+) -> CodeCandidate:
+    """Programs written from the statement and signature alone (never the reference)."""
+    if known.why(candidate.statement) is not None:
+        return candidate
+    problem = candidate.problem().model_copy(update={"reference_solution": None})
+    prompt = render_solve(problem, CODE_TEMPLATE)
+    texts = await asyncio.gather(*(asker.ask(candidate.id, prompt, s) for s in range(count)))
+    programs = [parsed.code for parsed in map(parse_code, texts) if parsed.code]
+    return candidate.model_copy(update={"independent": programs})
+
+
+async def synthesize_code(
+    seeds: Sequence[Seed],
+    asker: Asker,
+    settings: SynthesisSettings,
+    known: NearDuplicates,
+    sandbox: Sandbox,
+) -> list[tuple[CodeCandidate | None, Decision]]:
+    """Every programming candidate made, with its decision, depth after depth."""
+    operators = [op for op in settings.operators if op in CODE_TEMPLATES]
+    results: list[tuple[CodeCandidate | None, Decision]] = []
+    level = list(seeds)
+    budget = settings.max_candidates
+    for _ in range(settings.depth):
+        jobs = [
+            _code_generation(asker, settings, _parents(level, i, op, settings.examples), op, n)
+            for i, n, op in _plan(len(level), settings.per_seed, operators, budget)
+        ]
+        budget -= len(jobs)
+        made = await asyncio.gather(*jobs)
+        results += [(None, _malformed(ident)) for c, ident in made if c is None]
+        candidates = [c for c, _ in made if c is not None]
+        solved = await asyncio.gather(
+            *(_independent(asker, c, settings.independent, known) for c in candidates)
+        )
+        decisions = judge_code(solved, known, sandbox, kill_share=settings.kill_share)
+        results += list(zip(solved, decisions, strict=True))
+        level = [Seed(c.id, c.statement, c.lineage) for c, d in zip(solved, decisions, strict=True)
+                 if d.accepted]  # fmt: skip
         if not level or budget <= 0:
             break
     return results

@@ -9,13 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from factory.store import Store
-from factory.synthesis.model import Decision, MathCandidate
+from factory.synthesis.model import CodeCandidate, Decision, MathCandidate
 from factory.synthesis.near_dup import NearDuplicates
-from factory.synthesis.stage import Asker, Seed, SynthesisSettings, synthesize_math
+from factory.synthesis.stage import (
+    Asker,
+    Seed,
+    SynthesisSettings,
+    synthesize_code,
+    synthesize_math,
+)
 from factory.teachers.base import Sampling
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
+from sandbox import Sandbox
 from tests.factory.fake_openai import FakeOpenAI, Reply, completion
+from tests.synthesis.labelled_code import LABELLED as CODE_LABELLED
 from tests.synthesis.labelled_math import ORCHARD, ORCHARD_RIGHT
 from verifiers.math import WorkerPool
 
@@ -93,3 +101,61 @@ def test_stage_proves_new_problems_and_resumes_without_paying_twice(
         again, asker = _run(tmp_path, server, answers_pool, traces_pool)
         assert (asker.asked, asker.reused, len(server.requests)) == (0, 5, 5)
         assert [d for _, d in again] == [d for _, d in results]
+
+
+EVENS = CODE_LABELLED[5].candidate  # sum_evens: strong tests, every mutant killed
+assert EVENS.tests.asserts is not None
+WEAK_TESTS = "def check(candidate):\n    assert candidate([]) == 0\n"
+
+
+class CodeEndpoint:
+    """Writes sum_evens twice, once with strong tests and once with weak ones (in arrival
+    order), then a garbled reply; solves it with a correct program."""
+
+    def __init__(self) -> None:
+        self.generated = 0
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        prompt = body["messages"][-1]["content"]
+        if "Problem 1:" in prompt:
+            self.generated += 1
+            assert EVENS.tests.asserts is not None
+            tests = {1: EVENS.tests.asserts.code, 2: WEAK_TESTS}.get(self.generated)
+            if tests is None:
+                return Reply(body=completion("I would rather not."))
+            reply = {
+                "statement": EVENS.statement + " " * self.generated,
+                "entry_point": "sum_evens",
+                "signature": EVENS.starter_code,
+                "reference": EVENS.reference,
+                "tests": tests,
+            }
+            return Reply(body=completion("```json\n" + json.dumps(reply) + "\n```"))
+        program = EVENS.independent[0]
+        return Reply(body=completion("Clamp it.\n```python\n" + program + "```"))
+
+
+def test_code_stage_keeps_strong_tests_and_rejects_weak_and_garbled(
+    tmp_path: Path, auto_sandbox: Sandbox
+) -> None:
+    settings = SynthesisSettings(operators=["evol-breadth"], per_seed=3, independent=1)
+    seeds = [Seed("code/seed", "Write `double(x)` returning twice the integer `x`.")]
+    with FakeOpenAI(CodeEndpoint()) as server:
+        config = TeacherConfig(name="fake", model="fake-model", base_url=server.url, api_key="k")
+
+        async def go() -> list[tuple[CodeCandidate | None, Decision]]:
+            teacher = OpenAITeacher(config, backoff_seconds=0.01)
+            try:
+                with Store(tmp_path) as store:
+                    asker = Asker(store, teacher, config.model, Sampling(), concurrency=1)
+                    return await synthesize_code(
+                        seeds, asker, settings, NearDuplicates(), auto_sandbox
+                    )
+            finally:
+                await teacher.close()
+
+        results = asyncio.run(go())
+    reasons = sorted(str(d.reason) for _, d in results)
+    assert reasons == ["None", "unparseable", "weak-tests"], [d for _, d in results]
+    [kept] = [(c, d) for c, d in results if d.accepted]
+    assert kept[0] is not None and kept[0].independent and kept[1].mutation_score == 1.0
