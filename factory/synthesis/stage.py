@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -87,10 +88,17 @@ class Asker:
     concurrency: int = 32
     asked: int = 0
     reused: int = 0
+    first_sent: float | None = None  # monotonic time of the first request sent
+    last_answered: float = 0.0
     _gate: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
         self._gate = asyncio.Semaphore(self.concurrency)
+
+    @property
+    def seconds_asking(self) -> float:
+        """From the first request sent to the last answer received."""
+        return self.last_answered - self.first_sent if self.first_sent is not None else 0.0
 
     async def ask(self, owner: str, messages: list[Message], sample: int) -> str:
         request = TeacherRequest(
@@ -104,10 +112,13 @@ class Asker:
         stored = self.store.response(key)
         if stored is None:
             async with self._gate:
+                if self.first_sent is None:
+                    self.first_sent = time.monotonic()
                 self.store.note_request(owner, request)
                 stored = await self.teacher.complete(request)
                 self.store.save_response(key, stored)  # committed before it is used
                 self.asked += 1
+                self.last_answered = time.monotonic()
         else:
             self.reused += 1
         return stored.completions[0].text if stored.completions else ""
@@ -178,6 +189,21 @@ async def _solve(
     return candidate.model_copy(update={"solutions": list(texts)})
 
 
+async def _generated_and_solved(
+    asker: Asker,
+    settings: SynthesisSettings,
+    parents: list[Seed],
+    operator: Operator,
+    sample: int,
+    known: NearDuplicates,
+) -> tuple[MathCandidate | None, str]:
+    """One candidate's requests back to back, so no request waits for a whole batch."""
+    candidate, ident = await _candidate(asker, settings, parents, operator, sample)
+    if candidate is None:
+        return None, ident
+    return await _solve(asker, candidate, settings.solutions, known), ident
+
+
 async def synthesize_math(
     seeds: Sequence[Seed],
     asker: Asker,
@@ -193,16 +219,15 @@ async def synthesize_math(
     budget = settings.max_candidates
     for _ in range(settings.depth):
         jobs = [
-            _candidate(asker, settings, _parents(level, i, op, settings.examples), op, n)
+            _generated_and_solved(
+                asker, settings, _parents(level, i, op, settings.examples), op, n, known
+            )
             for i, n, op in _plan(len(level), settings.per_seed, settings.operators, budget)
         ]
         budget -= len(jobs)
         made = await asyncio.gather(*jobs)
         results += [(None, _malformed(ident)) for c, ident in made if c is None]
-        candidates = [c for c, _ in made if c is not None]
-        solved = await asyncio.gather(
-            *(_solve(asker, c, settings.solutions, known) for c in candidates)
-        )
+        solved = [c for c, _ in made if c is not None]
         decisions = judge_math(solved, known, answers_pool, traces_pool, quorum)
         results += list(zip(solved, decisions, strict=True))
         level = [
