@@ -34,9 +34,14 @@ Design (this package is built in steps; what exists is marked, the rest is the p
 - `export` (exists): kept problems as rows of our loader format (`synthesized.jsonl`, lineage
   and evidence in `metadata.synthesis`), rejections with reasons (`synthesis_rejected.jsonl`);
   `unjudged` ones in neither.
-- Later: the code stage (generation reply -> `CodeCandidate`, independent solutions from the
-  statement alone, `judge_code`); `factory synthesize [SEEDS...] -o synthesized.jsonl` (no
-  seeds: the bundled set; no teacher: the replay teacher's bundled synthesis transcripts);
-  `synthesize:` in the run config, kept problems flowing into solve -> verify -> inject ->
-  export in the same store; counts in stats.json and the dataset card.
+- `replay` (exists): the offline teacher answering generation and solve prompts from bundled
+  transcripts (`factory/data/synthesis_replay.jsonl`, made from the labelled test sets by
+  `python -m tests.synthesis.replay_data`; a test keeps the two equal).
+- `cli` (exists): `factory synthesize [SEEDS...] -o synthesized.jsonl` (no seeds: the bundled
+  set; no endpoint: the replay transcripts, on the seeds they cover).
+- Later: numeric variation (run the teacher's program in the sandbox per drawn parameter
+  values; its answer is one more check, never a vote); `synthesize:` in the run config, kept
+  problems flowing into solve -> verify -> inject -> export in the same store; counts in
+  stats.json and the dataset card; judging overlapped with asking (today each depth asks
+  everything, then judges).
 """
