@@ -39,8 +39,11 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   `python -m tests.synthesis.replay_data`; a test keeps the two equal).
 - `cli` (exists): `factory synthesize [SEEDS...] -o synthesized.jsonl` (no seeds: the bundled
   set; no endpoint: the replay transcripts, on the seeds they cover).
-- Later: numeric variation (run the teacher's program in the sandbox per drawn parameter
-  values; its answer is one more check, never a vote); `synthesize:` in the run config, kept
+- `numeric` (exists): numeric variation: a parametrised statement, a variant per sample (values
+  chosen by the sample number: a rerun makes the same one), the teacher's program run in the
+  sandbox on them; its printed answer is one more check, never a vote. Not a default operator
+  (it needs a sandbox); the CLI has no switch for it yet.
+- Later: `synthesize:` in the run config, kept
   problems flowing into solve -> verify -> inject -> export in the same store; counts in
   stats.json and the dataset card; judging overlapped with asking (today each depth asks
   everything, then judges).

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from factory.parse import parse_code
 from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, STATEMENT, prompt_hash
@@ -32,6 +32,7 @@ from factory.synthesis.model import (
     SynthesisLineage,
 )
 from factory.synthesis.near_dup import NearDuplicates
+from factory.synthesis.numeric import program_answer, variant
 from factory.synthesis.operators import CODE_TEMPLATES, parse_code_reply, parse_math_reply, render
 from factory.teachers.base import Message, Sampling, Teacher, TeacherRequest
 from problems import AssertTests, CodeTests
@@ -42,8 +43,8 @@ MATH_OPERATORS: tuple[Operator, ...] = ("self-instruct", "evol-depth", "evol-bre
 
 
 class SynthesisSettings(BaseModel):
-    """The `synthesize:` section of a run config. Numeric variation is not run yet (its
-    program must be run in the sandbox per drawn parameters): naming it is refused."""
+    """The `synthesize:` section of a run config. Numeric variation (math only) runs the
+    teacher's program in the sandbox, so it is not among the default operators."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,12 +58,6 @@ class SynthesisSettings(BaseModel):
     solutions: int = Field(default=4, ge=1)  # N independent solutions per math candidate
     independent: int = Field(default=2, ge=1)  # independent programs per code candidate
     kill_share: float = Field(default=0.8, gt=0, le=1)  # mutants the tests must kill
-
-    @model_validator(mode="after")
-    def _operators_that_run(self) -> SynthesisSettings:
-        if "numeric-variation" in self.operators:
-            raise ValueError("numeric-variation is not available yet: use the other operators")
-        return self
 
     agree: int = Field(default=3, ge=1)
     share: float = Field(default=0.7, gt=0, le=1)
@@ -162,9 +157,15 @@ def _malformed(ident: str) -> Decision:
 
 
 async def _candidate(
-    asker: Asker, settings: SynthesisSettings, parents: list[Seed], operator: Operator, sample: int
+    asker: Asker,
+    settings: SynthesisSettings,
+    parents: list[Seed],
+    operator: Operator,
+    sample: int,
+    sandbox: Sandbox | None,
 ) -> tuple[MathCandidate | None, str]:
-    """One generation and, unless it is malformed, its N solutions; the id is the prompt's."""
+    """One generation as a candidate (None when malformed); the id is the prompt's. A numeric
+    variation becomes variant `sample` with the answer its program prints in the sandbox."""
     messages = render(operator, [p.statement for p in parents], settings.templates.get(operator))
     hashed = prompt_hash(messages)
     ident = f"synth/{hashed[:12]}-{sample}"
@@ -172,8 +173,17 @@ async def _candidate(
     if reply is None:
         return None, ident
     lineage = _lineage(parents, operator, asker.teacher.name, hashed)
+    if operator != "numeric-variation":
+        return MathCandidate(
+            id=ident, statement=reply.statement, lineage=lineage, proposed_answer=reply.answer
+        ), ident
+    made = variant(reply, sample)
+    if made is None or not reply.program or sandbox is None:
+        return None, ident
+    statement, values = made
+    printed = await asyncio.to_thread(program_answer, sandbox, reply.program, values)
     return MathCandidate(
-        id=ident, statement=reply.statement, lineage=lineage, proposed_answer=reply.answer
+        id=ident, statement=statement, lineage=lineage, program_answer=printed
     ), ident
 
 
@@ -196,9 +206,10 @@ async def _generated_and_solved(
     operator: Operator,
     sample: int,
     known: NearDuplicates,
+    sandbox: Sandbox | None,
 ) -> tuple[MathCandidate | None, str]:
     """One candidate's requests back to back, so no request waits for a whole batch."""
-    candidate, ident = await _candidate(asker, settings, parents, operator, sample)
+    candidate, ident = await _candidate(asker, settings, parents, operator, sample, sandbox)
     if candidate is None:
         return None, ident
     return await _solve(asker, candidate, settings.solutions, known), ident
@@ -211,8 +222,12 @@ async def synthesize_math(
     known: NearDuplicates,
     answers_pool: WorkerPool,
     traces_pool: WorkerPool,
+    sandbox: Sandbox | None = None,
 ) -> list[tuple[MathCandidate | None, Decision]]:
-    """Every candidate made, with its decision, depth after depth; kept ones join `known`."""
+    """Every candidate made, with its decision, depth after depth; kept ones join `known`.
+    `sandbox` runs numeric variations' programs (needed when that operator is configured)."""
+    if "numeric-variation" in settings.operators and sandbox is None:
+        raise ValueError("numeric-variation runs the teacher's program: it needs a sandbox")
     quorum = Quorum(settings.agree, settings.share)
     results: list[tuple[MathCandidate | None, Decision]] = []
     level = list(seeds)
@@ -220,7 +235,7 @@ async def synthesize_math(
     for _ in range(settings.depth):
         jobs = [
             _generated_and_solved(
-                asker, settings, _parents(level, i, op, settings.examples), op, n, known
+                asker, settings, _parents(level, i, op, settings.examples), op, n, known, sandbox
             )
             for i, n, op in _plan(len(level), settings.per_seed, settings.operators, budget)
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from factory.teachers.openai_teacher import OpenAITeacher
 from sandbox import Sandbox
 from tests.factory.fake_openai import FakeOpenAI, Reply, completion
 from tests.synthesis.labelled_code import LABELLED as CODE_LABELLED
-from tests.synthesis.labelled_math import ORCHARD, ORCHARD_RIGHT
+from tests.synthesis.labelled_math import ORCHARD, ORCHARD_RIGHT, sol
 from verifiers.math import WorkerPool
 
 BAKERY = (
@@ -159,3 +160,63 @@ def test_code_stage_keeps_strong_tests_and_rejects_weak_and_garbled(
     assert reasons == ["None", "unparseable", "weak-tests"], [d for _, d in results]
     [kept] = [(c, d) for c, d in results if d.accepted]
     assert kept[0] is not None and kept[0].independent and kept[1].mutation_score == 1.0
+
+
+NUMERIC = {
+    "statement": "An orchard has {rows} rows of {trees} apple trees. A storm knocks down {down} "
+    "trees. How many apple trees are still standing?",
+    "parameters": {"rows": [14, 17], "trees": [23, 31], "down": [38, 45]},
+    "program": "import json\nv = json.load(open(0))\nprint(v['rows'] * v['trees'] - v['down'])\n",
+}
+ORCHARD_NUMBERS = re.compile(r"has (\d+) rows of (\d+) apple trees. A storm knocks down (\d+)")
+
+
+class NumericEndpoint:
+    """A parametrised orchard with a right program, then with a wrong one; solves any orchard."""
+
+    def __init__(self) -> None:
+        self.generated = 0
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        prompt = body["messages"][-1]["content"]
+        found = ORCHARD_NUMBERS.search(prompt)
+        if found is None:
+            self.generated += 1
+            reply = dict(NUMERIC)
+            if self.generated == 2:
+                reply["program"] = "print(255)\n"
+            return Reply(body=completion("```json\n" + json.dumps(reply) + "\n```"))
+        rows, trees, down = map(int, found.groups())
+        total = rows * trees
+        return Reply(body=completion(sol(f"Trees: ${rows} \\cdot {trees} = {total}$.",
+                                         f"Standing: ${total} - {down} = {total - down}$.",
+                                         answer=str(total - down))))  # fmt: skip
+
+
+def test_numeric_variation_checks_the_sandboxed_program(
+    tmp_path: Path, answers_pool: WorkerPool, traces_pool: WorkerPool, auto_sandbox: Sandbox
+) -> None:
+    settings = SynthesisSettings(operators=["numeric-variation"], per_seed=2, solutions=3)
+    with FakeOpenAI(NumericEndpoint()) as server:
+        config = TeacherConfig(name="fake", model="fake-model", base_url=server.url, api_key="k")
+
+        async def go() -> list[tuple[MathCandidate | None, Decision]]:
+            teacher = OpenAITeacher(config, backoff_seconds=0.01)
+            try:
+                with Store(tmp_path) as store:
+                    asker = Asker(store, teacher, config.model, Sampling(), concurrency=1)
+                    return await synthesize_math(
+                        SEEDS[:1], asker, settings, NearDuplicates(), answers_pool, traces_pool,
+                        auto_sandbox,
+                    )  # fmt: skip
+            finally:
+                await teacher.close()
+
+        results = asyncio.run(go())
+    by_reason = {d.reason: (c, d) for c, d in results}
+    assert set(by_reason) == {None, "program-disagrees"}, [d for _, d in results]
+    kept, decision = by_reason[None]
+    assert kept is not None and "{" not in kept.statement and kept.proposed_answer is None
+    assert decision.answer == f"\\boxed{{{kept.program_answer}}}"
+    assert kept.lineage.operators == ["numeric-variation"]
+    assert "255" in by_reason["program-disagrees"][1].detail
