@@ -27,13 +27,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from factory.pipeline import TeacherSlot
 from factory.store import Store
 from factory.synthesis.code_accept import judge_code
 from factory.synthesis.math_accept import judge_math
-from factory.synthesis.model import Decision
+from factory.synthesis.model import Decision, SynthesisSettings
 from factory.synthesis.near_dup import NearDuplicates
-from factory.synthesis.stage import Asker, Seed, SynthesisSettings, synthesize_math
-from factory.teachers.base import Sampling
+from factory.synthesis.stage import Asker, Seed, synthesize_math
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
 from problems import CodeProblem, MathProblem, bundled_paths, load_problems
@@ -124,7 +124,7 @@ async def _synthesize(url: str, args: argparse.Namespace, run_dir: Path) -> tupl
     teacher = OpenAITeacher(config)
     try:
         with Store(run_dir) as store, answer_pool() as answers, trace_pool() as traces:
-            asker = Asker(store, teacher, config.model, Sampling(), concurrency=args.concurrency)
+            asker = Asker(store, TeacherSlot(teacher, config), concurrency=args.concurrency)
             known = _seeds(MathProblem)
             started = time.perf_counter()
             results = await synthesize_math(seeds, asker, settings, known, answers, traces)

@@ -18,14 +18,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from factory.pipeline import TeacherSlot
 from factory.run_lock import RunLocked
 from factory.store import Store, StoreUnusable
 from factory.synthesis.export import Candidate, write
-from factory.synthesis.model import Decision
+from factory.synthesis.model import Decision, SynthesisSettings
 from factory.synthesis.near_dup import NearDuplicates
 from factory.synthesis.replay import SynthesisReplay
-from factory.synthesis.stage import Asker, Seed, SynthesisSettings, synthesize_code, synthesize_math
-from factory.teachers.base import Sampling, Teacher
+from factory.synthesis.stage import Asker, Seed, synthesize_code, synthesize_math
+from factory.teachers.base import Teacher
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
 from problems import CodeProblem, MathProblem, Problem, bundled_paths, load_problems
@@ -36,11 +37,14 @@ err = Console(stderr=True)
 DEFAULTS = SynthesisSettings()
 
 
-def _teacher(base_url: str | None, model: str) -> Teacher:
+def _teacher(base_url: str | None, model: str) -> TeacherSlot:
+    """The endpoint, or the replay transcripts named as the run's replay teacher is, so that the
+    solutions asked here are the run's own samples of the kept problems."""
     url = base_url or os.environ.get("OPENAI_BASE_URL")
     if not url:
-        return SynthesisReplay()
-    return OpenAITeacher(TeacherConfig(name="synthesize", model=model, base_url=url))
+        return TeacherSlot(SynthesisReplay(), TeacherConfig(name="replay", model="replay"))
+    config = TeacherConfig(name="synthesize", model=model, base_url=url)
+    return TeacherSlot(OpenAITeacher(config), config)
 
 
 def _seeds(problems: Sequence[Problem], teacher: Teacher, domain: type[Problem]) -> list[Seed]:
@@ -52,8 +56,7 @@ def _seeds(problems: Sequence[Problem], teacher: Teacher, domain: type[Problem])
 
 async def _synthesize(
     problems: Sequence[Problem],
-    teacher: Teacher,
-    model: str,
+    slot: TeacherSlot,
     settings: SynthesisSettings,
     run_dir: Path,
     backend: str,
@@ -62,20 +65,20 @@ async def _synthesize(
     results: list[tuple[Candidate | None, Decision]] = []
     try:
         with Store(run_dir) as store:
-            asker = Asker(store, teacher, model, Sampling())
+            asker = Asker(store, slot)
             known = NearDuplicates()
             for problem in problems:
                 known.add(problem.id, problem.statement)
             if "math" in domains:
-                seeds = _seeds(problems, teacher, MathProblem)
+                seeds = _seeds(problems, slot.teacher, MathProblem)
                 with answer_pool(2) as answers, trace_pool(2) as traces:
                     results += await synthesize_math(seeds, asker, settings, known, answers, traces)
             if "code" in domains:
-                seeds = _seeds(problems, teacher, CodeProblem)
+                seeds = _seeds(problems, slot.teacher, CodeProblem)
                 with get_sandbox(backend) as sandbox:
                     results += await synthesize_code(seeds, asker, settings, known, sandbox)
     finally:
-        await teacher.close()
+        await slot.teacher.close()
     return results
 
 
@@ -119,11 +122,9 @@ def synthesize(
     loaded = load_problems(seeds or bundled_paths())
     problems = [problem for result in loaded for problem in result.problems]
     settings = SynthesisSettings(per_seed=per_seed, depth=depth)
-    teacher = _teacher(base_url, model)
+    slot = _teacher(base_url, model)
     try:
-        results = asyncio.run(
-            _synthesize(problems, teacher, model, settings, run_dir, backend, domains)
-        )
+        results = asyncio.run(_synthesize(problems, slot, settings, run_dir, backend, domains))
     except (RunLocked, StoreUnusable, SandboxUnavailable) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(1) from error

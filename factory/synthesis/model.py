@@ -101,3 +101,27 @@ class Decision(_Frozen):
     @property
     def accepted(self) -> bool:
         return self.status == "accepted"
+
+
+MATH_OPERATORS: tuple[Operator, ...] = ("self-instruct", "evol-depth", "evol-breadth")
+
+
+class SynthesisSettings(BaseModel):
+    """The `synthesize:` section of a run config. Numeric variation (math only) runs the
+    teacher's program in the sandbox, so it is not among the default operators."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    operators: list[Operator] = Field(default_factory=lambda: list(MATH_OPERATORS), min_length=1)
+    templates: dict[Operator, str] = Field(default_factory=dict)  # overrides, `{seeds}` inside
+    code_templates: dict[Operator, str] = Field(default_factory=dict)
+    per_seed: int = Field(default=2, ge=1)  # candidates asked for per seed and depth
+    max_candidates: int = Field(default=1000, ge=1)  # generation requests in the whole run
+    depth: int = Field(default=1, ge=1, le=5)
+    examples: int = Field(default=3, ge=1)  # seeds shown to self-instruct
+    solutions: int = Field(default=4, ge=1)  # N independent solutions per math candidate
+    independent: int = Field(default=2, ge=1)  # independent programs per code candidate
+    kill_share: float = Field(default=0.8, gt=0, le=1)  # mutants the tests must kill
+
+    agree: int = Field(default=3, ge=1)
+    share: float = Field(default=0.7, gt=0, le=1)

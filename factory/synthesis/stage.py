@@ -16,9 +16,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from factory.parse import parse_code
+from factory.pipeline import TeacherSlot, build_request
 from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, STATEMENT, prompt_hash
 from factory.prompts import render as render_solve
 from factory.store import Store
@@ -30,37 +31,15 @@ from factory.synthesis.model import (
     MathCandidate,
     Operator,
     SynthesisLineage,
+    SynthesisSettings,
 )
 from factory.synthesis.near_dup import NearDuplicates
 from factory.synthesis.numeric import program_answer, variant
 from factory.synthesis.operators import CODE_TEMPLATES, parse_code_reply, parse_math_reply, render
-from factory.teachers.base import Message, Sampling, Teacher, TeacherRequest
+from factory.teachers.base import Message
 from problems import AssertTests, CodeTests
 from sandbox import Sandbox
 from verifiers.math import WorkerPool
-
-MATH_OPERATORS: tuple[Operator, ...] = ("self-instruct", "evol-depth", "evol-breadth")
-
-
-class SynthesisSettings(BaseModel):
-    """The `synthesize:` section of a run config. Numeric variation (math only) runs the
-    teacher's program in the sandbox, so it is not among the default operators."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    operators: list[Operator] = Field(default_factory=lambda: list(MATH_OPERATORS), min_length=1)
-    templates: dict[Operator, str] = Field(default_factory=dict)  # overrides, `{seeds}` inside
-    code_templates: dict[Operator, str] = Field(default_factory=dict)
-    per_seed: int = Field(default=2, ge=1)  # candidates asked for per seed and depth
-    max_candidates: int = Field(default=1000, ge=1)  # generation requests in the whole run
-    depth: int = Field(default=1, ge=1, le=5)
-    examples: int = Field(default=3, ge=1)  # seeds shown to self-instruct
-    solutions: int = Field(default=4, ge=1)  # N independent solutions per math candidate
-    independent: int = Field(default=2, ge=1)  # independent programs per code candidate
-    kill_share: float = Field(default=0.8, gt=0, le=1)  # mutants the tests must kill
-
-    agree: int = Field(default=3, ge=1)
-    share: float = Field(default=0.7, gt=0, le=1)
 
 
 @dataclass(frozen=True)
@@ -74,12 +53,12 @@ class Seed:
 
 @dataclass
 class Asker:
-    """Asks one teacher, through the run store: a stored response is used, never asked again."""
+    """Asks one teacher, through the run store: a stored response is used, never asked again.
+    Requests are built as the solve stage builds them (`build_request`), so a solution asked
+    here is the same request as the run's own sample of that problem, and is paid once."""
 
     store: Store
-    teacher: Teacher
-    model: str
-    sampling: Sampling
+    slot: TeacherSlot
     concurrency: int = 32
     asked: int = 0
     reused: int = 0
@@ -96,13 +75,7 @@ class Asker:
         return self.last_answered - self.first_sent if self.first_sent is not None else 0.0
 
     async def ask(self, owner: str, messages: list[Message], sample: int) -> str:
-        request = TeacherRequest(
-            teacher=self.teacher.name,
-            model=self.model,
-            messages=messages,
-            sampling=self.sampling,
-            sample=sample,
-        )
+        request = build_request(messages, self.slot, sample, 1)
         key = request.key()
         stored = self.store.response(key)
         if stored is None:
@@ -110,7 +83,7 @@ class Asker:
                 if self.first_sent is None:
                     self.first_sent = time.monotonic()
                 self.store.note_request(owner, request)
-                stored = await self.teacher.complete(request)
+                stored = await self.slot.teacher.complete(request)
                 self.store.save_response(key, stored)  # committed before it is used
                 self.asked += 1
                 self.last_answered = time.monotonic()
@@ -172,7 +145,7 @@ async def _candidate(
     reply = parse_math_reply(await asker.ask(ident, messages, sample))
     if reply is None:
         return None, ident
-    lineage = _lineage(parents, operator, asker.teacher.name, hashed)
+    lineage = _lineage(parents, operator, asker.slot.config.name, hashed)
     if operator != "numeric-variation":
         return MathCandidate(
             id=ident, statement=reply.statement, lineage=lineage, proposed_answer=reply.answer
@@ -284,7 +257,7 @@ async def _code_generation(
     hashed = prompt_hash(messages)
     ident = f"synth/{hashed[:12]}-{sample}"
     text = await asker.ask(ident, messages, sample)
-    lineage = _lineage(parents, operator, asker.teacher.name, hashed)
+    lineage = _lineage(parents, operator, asker.slot.config.name, hashed)
     return _code_candidate(text, ident, lineage), ident
 
 

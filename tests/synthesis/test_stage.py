@@ -9,17 +9,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+from factory.pipeline import TeacherSlot
 from factory.store import Store
-from factory.synthesis.model import CodeCandidate, Decision, MathCandidate
+from factory.synthesis.model import CodeCandidate, Decision, MathCandidate, SynthesisSettings
 from factory.synthesis.near_dup import NearDuplicates
 from factory.synthesis.stage import (
     Asker,
     Seed,
-    SynthesisSettings,
     synthesize_code,
     synthesize_math,
 )
-from factory.teachers.base import Sampling
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
 from sandbox import Sandbox
@@ -71,7 +70,7 @@ def _run(
         teacher = OpenAITeacher(config, backoff_seconds=0.01)
         try:
             with Store(run_dir) as store:
-                asker = Asker(store, teacher, config.model, Sampling())
+                asker = Asker(store, TeacherSlot(teacher, config))
                 known = NearDuplicates()
                 for seed in SEEDS:
                     known.add(seed.id, seed.statement)
@@ -148,7 +147,7 @@ def test_code_stage_keeps_strong_tests_and_rejects_weak_and_garbled(
             teacher = OpenAITeacher(config, backoff_seconds=0.01)
             try:
                 with Store(tmp_path) as store:
-                    asker = Asker(store, teacher, config.model, Sampling(), concurrency=1)
+                    asker = Asker(store, TeacherSlot(teacher, config), concurrency=1)
                     return await synthesize_code(
                         seeds, asker, settings, NearDuplicates(), auto_sandbox
                     )
@@ -204,7 +203,7 @@ def test_numeric_variation_checks_the_sandboxed_program(
             teacher = OpenAITeacher(config, backoff_seconds=0.01)
             try:
                 with Store(tmp_path) as store:
-                    asker = Asker(store, teacher, config.model, Sampling(), concurrency=1)
+                    asker = Asker(store, TeacherSlot(teacher, config), concurrency=1)
                     return await synthesize_math(
                         SEEDS[:1], asker, settings, NearDuplicates(), answers_pool, traces_pool,
                         auto_sandbox,
