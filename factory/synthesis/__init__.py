@@ -43,8 +43,12 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   chosen by the sample number: a rerun makes the same one), the teacher's program run in the
   sandbox on them; its printed answer is one more check, never a vote. Not a default operator
   (it needs a sandbox); the CLI has no switch for it yet.
-- Later: `synthesize:` in the run config, kept
-  problems flowing into solve -> verify -> inject -> export in the same store; counts in
-  stats.json and the dataset card; judging overlapped with asking (today each depth asks
-  everything, then judges).
+- `run_stage` (exists): `synthesize:` in the run config: before the solve stage, in the run's
+  event loop and store, with its first teacher (offline: the replay transcripts under the replay
+  teacher's name); kept problems join the run's problems (their proving solutions are the solve
+  stage's cached samples), `output/synthesized.jsonl` and `output/synthesis_rejected.jsonl` are
+  written, `stats.json` counts decisions under `synthesized`.
+- Later: counts in the dataset card (README.md of the output); judging overlapped with asking
+  (today each depth asks everything, then judges); the CLI's numeric-variation switch; code
+  candidates with stdin/stdout cases and properties (the reply format has asserts only).
 """
