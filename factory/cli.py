@@ -19,6 +19,7 @@ from factory.push_cli import push
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
 from factory.store_cli import store_app
+from factory.synthesis.cli import synthesize
 from factory.verify_audit_cli import verify_audit
 from factory.verify_cli import verify_app
 
@@ -60,6 +61,7 @@ app.command("run")(run)
 app.command("init")(init)
 app.command("inject")(inject)
 app.command("push")(push)
+app.command("synthesize")(synthesize)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 verify_app.command("audit")(verify_audit)

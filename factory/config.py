@@ -19,6 +19,7 @@ from pydantic import (
 
 from factory.inject.model import InjectConfig
 from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, STATEMENT
+from factory.synthesis.model import SynthesisSettings
 from factory.teachers.config import TeacherConfig
 
 ExportFormat = Literal["jsonl", "parquet"]
@@ -79,6 +80,7 @@ class RunConfig(_Strict):
     prompts: Prompts = Prompts()
     verifiers: Verifiers = Verifiers()
     inject: InjectConfig = InjectConfig()  # corrected-mistake examples from verified traces
+    synthesize: SynthesisSettings | None = None  # new proven problems from the loaded ones
     run_dir: Path = Path("runs/default")
     export: list[ExportFormat] = Field(default=["jsonl", "parquet"], min_length=1)
     inline_reasoning: bool = False  # reasoning as <think>...</think> in the content, not a field
@@ -233,6 +235,21 @@ inject:
   per_trace: 2              # corrections made from one verified trace at most
   share: 0.25               # most share of corrections in verified traces + corrections
   teacher: false            # also ask the first teacher for mistakes (kept under the same proofs)
+
+# New problems from the loaded ones (Self-Instruct, Evol-Instruct), each proven before it is
+# solved with them: math by agreeing solutions with no refuted step, code by strong tests and an
+# agreeing independent solution (output/synthesized.jsonl, output/synthesis_rejected.jsonl).
+# With no teachers, bundled synthesis transcripts answer, on the seeds they cover.
+# synthesize:
+#   operators: [self-instruct, evol-depth, evol-breadth]   # numeric-variation needs a sandbox
+#   per_seed: 2               # new problems asked per seed and depth
+#   max_candidates: 1000      # generation requests in the whole run
+#   depth: 1                  # operators composed at most
+#   solutions: 4              # independent solutions per new math problem
+#   agree: 3                  # of which at least this many, and
+#   share: 0.7                # this share of the votes, must reach one proven answer
+#   independent: 2            # independent programs per new code problem
+#   kill_share: 0.8           # share of the reference's mutants the tests must kill
 
 run_dir: runs/default       # the run store and output/; rerunning the same config resumes
 export: [jsonl, parquet]

@@ -25,6 +25,9 @@ from factory.publish import publish, staging
 from factory.records import VerifierInfo
 from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
+from factory.synthesis.export import Candidate, write
+from factory.synthesis.model import Decision
+from factory.synthesis.run_stage import kept, synthesize_for_run
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
 from factory.teachers.replay import ReplayTeacher
@@ -33,6 +36,8 @@ from sandbox import SandboxUnavailable
 from verifiers.plugins import Verifier, load_verifier
 
 OUTPUT = "output"  # the exported files, inside the run directory
+SYNTHESIZED = "synthesized.jsonl"  # new problems kept, in our loader format
+SYNTHESIS_REJECTED = "synthesis_rejected.jsonl"
 
 
 def output_dir(config: RunConfig) -> Path:
@@ -158,7 +163,8 @@ def execute(
                 verifier.close()
             raise
         generated = _generate(config, problems, slots, verifiers, store, on_change)
-        outcome, teacher_made = asyncio.run(generated)
+        outcome, teacher_made, synthesized = asyncio.run(generated)
+        problems = [*problems, *kept(synthesized)]
         injected = None
         if config.inject.enabled:
             injecting = time.perf_counter()
@@ -176,6 +182,9 @@ def execute(
         )
         if injected is not None:
             counts |= write_corrections(injected, staged, config.export)
+        if config.synthesize is not None:
+            made = write(synthesized, staged / SYNTHESIZED, staged / SYNTHESIS_REJECTED)
+            counts |= {"synthesized": made[0], "synthesis_rejected": made[1]}
     stats = summarize(
         config,
         slots,
@@ -190,6 +199,9 @@ def execute(
     if injected is not None:
         kinds = Counter(f"{row.origin}/{row.operator}" for row in injected.corrections)
         stats = stats.model_copy(update={"corrections": dict(sorted(kinds.items()))})
+    if config.synthesize is not None:
+        decided = Counter(d.reason or d.status for _, d in synthesized)
+        stats = stats.model_copy(update={"synthesized": dict(sorted(decided.items()))})
     write_reports(stats, staged, config.export)
     publish(staged, out)
     return stats
@@ -202,22 +214,29 @@ async def _generate(
     verifiers: Verifiers,
     store: Store,
     on_change: Callable[[Live], None],
-) -> tuple[Outcome, list[Correction]]:
-    """The pipeline, then (with `inject: teacher: true`) the first teacher's mistakes in the
-    verified traces while the teachers are still open; its teachers and verifiers are closed as
-    it ends, also when it is cancelled (Ctrl-C), which stops the sandbox runs still going."""
+) -> tuple[Outcome, list[Correction], list[tuple[Candidate | None, Decision]]]:
+    """New problems first (with `synthesize:`), the pipeline over them too, then (with
+    `inject: teacher: true`) the first teacher's mistakes in the verified traces while the
+    teachers are still open; its teachers and verifiers are closed as it ends, also when it is
+    cancelled (Ctrl-C), which stops the sandbox runs still going."""
     try:
+        synthesized: list[tuple[Candidate | None, Decision]] = []
+        if config.synthesize is not None and slots:
+            synthesized = await synthesize_for_run(
+                config, config.synthesize, problems, slots[0], store, verifiers.skipped
+            )
+            problems = [*problems, *kept(synthesized)]
         outcome = await run_pipeline(
             config, problems, slots, verifiers.plugins, verifiers.infos, store, on_change
         )
         if not (config.inject.enabled and config.inject.teacher and slots):
-            return outcome, []
+            return outcome, [], synthesized
         records = store.iter_records(outcome.record_ids())
         verified = [source for source, _ in sources(records, {p.id: p for p in problems})]
         first = slots[0]
         workers = config.verifiers.math.options.get("workers")
         made = await teacher_mistakes(first.teacher, first.config.model, verified, workers)
-        return outcome, made
+        return outcome, made, synthesized
     finally:
         for verifier in verifiers.plugins.values():
             verifier.close()

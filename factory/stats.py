@@ -83,6 +83,8 @@ class RunStats(_Model):
     stages: list[StageStats]
     records: dict[str, int]  # exported rows per file
     corrections: dict[str, int] = {}  # corrected-mistake rows per "origin/operator"
+    # New problems (`synthesize:`) by decision: "accepted", a rejection reason, or "unjudged".
+    synthesized: dict[str, int] = {}
     seconds: float  # wall time of this invocation
     generated_per_second: float | None  # completions from the endpoint / generate busy time
 
