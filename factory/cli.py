@@ -111,6 +111,9 @@ def main() -> None:
     """The console script: `app`, with a full disk or an unwritable path said in one line, and
     Ctrl-C or SIGTERM at any point ending with code 130, without a traceback."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stops as Ctrl-C does
+    # A forked child (a verifier worker) must not inherit that: terminated as this process
+    # exits, it would print an interruption under the last line the user reads.
+    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     try:
         app()
     except KeyboardInterrupt:
