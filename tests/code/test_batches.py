@@ -6,30 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from problems import AssertTests, CodeProblem, CodeTests, StdioCase
+from problems import AssertTests, CodeProblem, CodeTests
 from sandbox import Sandbox
 from tests.code.counting import CountingSandbox
 from verifiers.code import verify
+from verifiers.code.audit import MAIN, RIGHT, WRONG
+from verifiers.code.audit import PROBLEM as ADD
 from verifiers.code.verify import verify_code, verify_many
 from verifiers.verdict import Verdict
 
-ADD = CodeProblem(
-    id="t/batched-add",
-    statement="Add two integers; as a program, read two integers and print their sum.",
-    entry_point="add",
-    tests=CodeTests(
-        asserts=AssertTests(
-            style="check",
-            code="def check(candidate):\n"
-            "    assert candidate(1, 2) == 3\n"
-            "    assert candidate(-5, 5) == 0\n",
-        ),
-        stdio=[StdioCase(input="1 2\n", output="3\n")],
-    ),
-)
-MAIN = "\nif __name__ == '__main__':\n    print(add(*map(int, input().split())))\n"
-RIGHT = "def add(a, b):\n    return a + b\n" + MAIN
-WRONG = "def add(a, b):\n    return a - b\n" + MAIN
 RAISES = "def add(a, b):\n    raise ValueError('no')\n" + MAIN
 HANGS = "def add(a, b):\n    while True:\n        pass\n" + MAIN
 
@@ -151,7 +136,7 @@ def test_a_run_starts_no_candidate_it_might_not_finish_and_the_rest_share_anothe
 
 
 def _slow_to_draw(number: int, backend: str) -> CodeProblem:
-    """A problem whose reference takes 50 ms a call: drawing 20 inputs takes about a second.
+    """A problem whose reference takes 100 ms a call: drawing 20 inputs takes about 2 s.
     Draws are kept per process, by content: each problem's reference is its own."""
     return CodeProblem(
         id=f"t/slow-to-draw-{number}",
@@ -160,7 +145,7 @@ def _slow_to_draw(number: int, backend: str) -> CodeProblem:
         starter_code='def f(x: int) -> int:\n    """x"""\n',
         reference_solution="import time\n"
         "def f(x: int) -> int:\n"
-        "    time.sleep(0.05)\n"
+        "    time.sleep(0.1)\n"
         f"    return x  # problem {number} on {backend}\n",
         tests=CodeTests(
             asserts=AssertTests(style="check", code="def check(f):\n    assert f(1) == 1\n"),
@@ -172,8 +157,9 @@ def _slow_to_draw(number: int, backend: str) -> CodeProblem:
 def test_a_draw_run_starts_no_problem_it_might_not_finish(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Each problem's draw may take 2 s, so a run may take 4 s (not 8): it draws two at most.
-    monkeypatch.setattr(verify, "_wall_limit", lambda problem, test_timeout: 2.0)
+    # Each problem's draw (about 2 s, mostly sleeping) may take 5 s, so a run may take 10 s (not
+    # 20): it draws three at most, and a loaded machine still finishes each draw in time.
+    monkeypatch.setattr(verify, "_wall_limit", lambda problem, test_timeout: 5.0)
     counting = CountingSandbox(sandbox)
     right = "def f(x):\n    return x\n"
     jobs = [(_slow_to_draw(number, sandbox.name), right) for number in range(4)]

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from factory.cli import app
 from sandbox import ExecRequest, ExecResult, Sandbox
 from tests.code.counting import CountingSandbox
-from tests.code.test_batches import ADD, RIGHT, WRONG
-from verifiers.code.audit import SPLICERS
+from verifiers.code.audit import PROBLEM as ADD
+from verifiers.code.audit import RIGHT, SPLICERS, WRONG
 from verifiers.code.report import Rejected, read_report
 from verifiers.code.verify import verify_many
 

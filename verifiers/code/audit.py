@@ -30,9 +30,9 @@ PROBLEM = CodeProblem(
         stdio=[StdioCase(input="1 2\n", output="3\n")],
     ),
 )
-_MAIN = "\nif __name__ == '__main__':\n    print(add(*map(int, input().split())))\n"
-RIGHT = "def add(a, b):\n    return a + b\n" + _MAIN
-WRONG = "def add(a, b):\n    return a * b\n" + _MAIN
+MAIN = "\nif __name__ == '__main__':\n    print(add(*map(int, input().split())))\n"
+RIGHT = "def add(a, b):\n    return a + b\n" + MAIN
+WRONG = "def add(a, b):\n    return a * b\n" + MAIN
 
 # Every probe sets WORKED when its attack reached another process, and is right only then.
 _PROBE_PRELUDE = """import ctypes, os, resource, signal
@@ -53,7 +53,7 @@ def ancestors():
             break
     return chain
 """
-_PROBE_ANSWER = "def add(a, b):\n    return a + b if WORKED else a - b\n" + _MAIN
+_PROBE_ANSWER = "def add(a, b):\n    return a + b if WORKED else a - b\n" + MAIN
 
 
 def _probe(attack: str) -> str:
@@ -300,13 +300,13 @@ if os.fork() == 0:
         "hang",
         "stall",
         "a call that never returns costs its own test's limit, nobody else's",
-        "def add(a, b):\n    while True:\n        pass\n" + _MAIN,
+        "def add(a, b):\n    while True:\n        pass\n" + MAIN,
     ),
     VerifierAttack(
         "huge-int",
         "stall",
         "an answer too large to show or compare costs its own test's limit, nobody else's",
-        "def add(a, b):\n    return (1 << 62_000_000) - 1\n" + _MAIN,
+        "def add(a, b):\n    return (1 << 62_000_000) - 1\n" + MAIN,
     ),
 )
 
