@@ -3,6 +3,7 @@
 `compute_score`, all judged in batches by one long-lived service per process."""
 
 from verifiers.rewards.answers import MathReward, math_reward
+from verifiers.rewards.columns import problem_columns
 from verifiers.rewards.format import format_reward
 from verifiers.rewards.programs import CodeReward, code_reward
 from verifiers.rewards.service import RewardService, RewardUnavailable, shared_service
@@ -18,5 +19,6 @@ __all__ = [
     "compute_score_batch",
     "format_reward",
     "math_reward",
+    "problem_columns",
     "shared_service",
 ]

@@ -11,6 +11,8 @@ optional `entry_point`, `starter_code` and `reference_solution` columns; no `tes
 
 from __future__ import annotations
 
+import ast
+import builtins
 import hashlib
 import json
 from typing import Any
@@ -39,10 +41,24 @@ def _tests(value: Any) -> CodeTests:
     return CodeTests(asserts=AssertTests(code=value, style=style))
 
 
+def _called(tests: CodeTests) -> str | None:
+    """The function MBPP-style asserts call (they name no entry point): the first non-builtin."""
+    if tests.asserts is None or tests.asserts.style == "check":
+        return None
+    for node in ast.walk(ast.parse(tests.asserts.code)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        if not hasattr(builtins, node.func.id):
+            return node.func.id
+    return None
+
+
 def code_problem(prompt: str, tests: Any, extras: dict[str, Any]) -> CodeProblem:
     """The problem a row's columns describe (its id a hash of them, so draws are shared)."""
     fields = {key: extras[key] for key in CODE_COLUMNS if extras.get(key)}
     parsed = _tests(tests)
+    if "entry_point" not in fields and (called := _called(parsed)):
+        fields["entry_point"] = called
     key = json.dumps([parsed.model_dump(), fields], sort_keys=True)
     return CodeProblem(
         id="reward/" + hashlib.sha256(key.encode()).hexdigest()[:16],

@@ -15,13 +15,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from problems import CodeProblem
 from sandbox import Sandbox, get_sandbox
-from verifiers.code.verify import verify_many
+from verifiers.code.verify import NAME, VERSION, verify_many
 from verifiers.math.answers import ANSWER_LIMITS
 from verifiers.math.traces import TRACE_LIMITS
 from verifiers.math.workers import Outcome, Payload, WorkerPool
-from verifiers.verdict import Verdict
+from verifiers.verdict import Evidence, Verdict
 
 BATCH_SECONDS = 600.0  # a reward call's bound: a trainer step must not wait on a stuck judge
+OUT_OF_TIME = "the batch's time limit was reached"
 _LIMITS = {"answer": ANSWER_LIMITS, "trace": TRACE_LIMITS}
 
 
@@ -64,8 +65,8 @@ class RewardService:
         return outcomes
 
     def judge_code(self, jobs: Sequence[tuple[CodeProblem, str]]) -> list[Verdict]:
-        """Judge (problem, program) pairs in sandbox batches; RewardUnavailable when the batch
-        is out of time (its runs, each under its own wall limit, finish unheard)."""
+        """Judge (problem, program) pairs in sandbox batches, within the batch bound: past it
+        every verdict is an `error` (the runs, each under its own wall limit, finish unheard)."""
         with self._code_lock:
             if self._sandbox is None:
                 self._sandbox = get_sandbox(self.backend)
@@ -80,14 +81,16 @@ class RewardService:
         try:
             return future.result(timeout=self.batch_seconds)
         except FutureTimeout:
-            self.unjudged("batch time limit", len(jobs))
-            raise RewardUnavailable(
-                f"the code batch of {len(jobs)} took over {self.batch_seconds:g}s"
-            ) from None
+            evidence = Evidence(check="harness", outcome="error", reason=OUT_OF_TIME)
+            late = Verdict(
+                status="error", verifier=NAME, version=VERSION, evidence=[evidence], seconds=0
+            )
+            return [late] * len(jobs)
 
-    def unjudged(self, cause: str, count: int = 1) -> None:
-        self.counts["unjudged"] += count
-        self.counts[f"unjudged: {cause}"] += count
+    def unjudged(self, cause: str) -> None:
+        """Count a completion the verifiers could not judge, by cause."""
+        self.counts["unjudged"] += 1
+        self.counts[f"unjudged: {cause}"] += 1
 
     def close(self) -> None:
         with self._math_lock:
