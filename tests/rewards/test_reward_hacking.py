@@ -41,6 +41,6 @@ def test_every_hack_earns_0_and_every_right_answer_1(
     }
     wrong = {row["name"]: got[row["name"]] for row in rows if got[row["name"]] != row["reward"]}
     assert wrong == {}
-    assert sum(got.values()) == sum(row["reward"] for row in rows) == 7
+    assert sum(value or 0.0 for value in got.values()) == 7
     assert reward_service.counts["unjudged"] == 0
     assert math_reward.__name__ == "math_reward" and code_reward.__name__ == "code_reward"
