@@ -76,16 +76,20 @@ def _model(tokenizer: Any, lessons: list[tuple[str, str]]) -> Any:
         tie_word_embeddings=True,
     )
     model = transformers.LlamaForCausalLM(config)
-    examples = []
+    sequences = []
     for prompt, completion in lessons:
         asked = tokenizer(prompt, add_special_tokens=False).input_ids
         said = [*tokenizer(completion, add_special_tokens=False).input_ids, tokenizer.eos_token_id]
-        ids = torch.tensor([asked + said])
-        examples.append((ids, torch.tensor([[-100] * len(asked) + said])))
+        sequences.append((asked + said, [-100] * len(asked) + said))
+    width = max(len(ids) for ids, _ in sequences)
+    pad = tokenizer.pad_token_id
+    ids = torch.tensor([seq + [pad] * (width - len(seq)) for seq, _ in sequences])
+    labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in sequences])
+    mask = torch.tensor([[1] * len(seq) + [0] * (width - len(seq)) for seq, _ in sequences])
     optimizer = torch.optim.AdamW(model.parameters(), lr=4e-3)
     model.train()
     for _ in range(120):
-        loss = sum(model(input_ids=ids, labels=labels).loss for ids, labels in examples)
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
