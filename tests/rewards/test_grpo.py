@@ -121,6 +121,8 @@ def test_grpo_trainer_logs_the_verifiers_verdicts(bundled: dict[str, Problem]) -
         p.statement + "\n" + _taught(p) if p in problems else p.statement for p in bundled.values()
     ]
     tokenizer = _tokenizer(corpus)
+    cut_off = _taught(bundled["code/run-length-encode"])
+    assert len(tokenizer(cut_off, add_special_tokens=False).input_ids) > MAX_COMPLETION
     model = _model(tokenizer, [(p.statement, _taught(p)) for p in problems])
     service = RewardService(math_workers=2)
     logged: list[tuple[str, str, dict[str, float]]] = []
