@@ -6,16 +6,11 @@ pipeline keeps it as a trace rejected for its format.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict
 
+from verifiers.code.fenced import python_blocks, single_program
 from verifiers.math.final_answer import extract
 from verifiers.math.steps import split_steps
-
-# A fence opens at a line start with ``` and an info string, and closes at a line of ``` alone.
-_FENCE = re.compile(r"^```[ \t]*([\w+-]*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
-_PYTHON = {"python", "py", "python3", ""}
 
 
 class Parsed(BaseModel):
@@ -39,16 +34,11 @@ def parse_math(text: str) -> Parsed:
 
 def parse_code(text: str) -> Parsed:
     """The one fenced python block is the program; the text before it is the reasoning."""
-    blocks = [m for m in _FENCE.finditer(text) if m.group(1).lower() in _PYTHON]
-    if not blocks:
-        return Parsed(error="no fenced python code block")
-    if len(blocks) > 1:
-        return Parsed(error=f"{len(blocks)} python code blocks; expected exactly one")
-    block = blocks[0]
-    code = block.group(2)
-    if not code.strip():
-        return Parsed(error="the python code block is empty")
-    steps = [line.strip() for line in text[: block.start()].splitlines() if line.strip()]
+    code, error = single_program(text)
+    if code is None:
+        return Parsed(error=error)
+    start = python_blocks(text)[0][0]
+    steps = [line.strip() for line in text[:start].splitlines() if line.strip()]
     return Parsed(steps=steps, code=code)
 
 

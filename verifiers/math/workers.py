@@ -167,32 +167,57 @@ class WorkerPool:
         task: str,
         payloads: Iterable[Payload],
         on_done: Callable[[int, Outcome], None] | None = None,
+        deadline: float | None = None,
     ) -> list[Outcome]:
         """Run `task` on every payload; results come back in input order.
 
         The longest texts go first: they take longest, and one started last keeps the batch
-        waiting on a single worker while the others idle.
+        waiting on a single worker while the others idle. At `deadline` (a `time.monotonic()`
+        instant) the tasks still running are killed and those left get an `error` outcome.
         """
         pending = deque(sorted(enumerate(payloads), key=lambda job: -len(str(job[1]))))
         results: dict[int, Outcome] = {}
         total = len(pending)
         while len(results) < total:
+            if deadline is not None and time.monotonic() >= deadline:
+                self._abandon(pending, results, on_done)
+                break
             for slot in self._slots:
                 if slot.job is None and pending:
                     slot.job, payload = pending.popleft()
                     slot.started = time.monotonic()
                     slot.conn.send((task, payload, self.limits.cpu_seconds))
-            for index, job, outcome in self._collect():
+            for index, job, outcome in self._collect(deadline):
                 results[job] = outcome
                 if on_done is not None:
                     on_done(job, outcome)
                 self._slots[index].job = None
         return [results[job] for job in range(total)]
 
-    def _collect(self) -> list[tuple[int, int, Outcome]]:
+    def _abandon(
+        self,
+        pending: deque[tuple[int, Payload]],
+        results: dict[int, Outcome],
+        on_done: Callable[[int, Outcome], None] | None,
+    ) -> None:
+        """The batch's time is up: no outcome for what runs (its worker is replaced) or waits."""
+        left = [job for job, _ in pending]
+        for index, slot in enumerate(self._slots):
+            if slot.job is not None:
+                left.append(slot.job)
+                slot.job = None
+                self._replace(index)
+        for job in left:
+            results[job] = Outcome("error", None, "the batch's time limit was reached", 0.0)
+            if on_done is not None:
+                on_done(job, results[job])
+
+    def _collect(self, batch_deadline: float | None = None) -> list[tuple[int, int, Outcome]]:
         busy = [(index, slot) for index, slot in enumerate(self._slots) if slot.job is not None]
         now = time.monotonic()
         deadline = min(slot.started for _, slot in busy) + self.limits.wall_seconds
+        if batch_deadline is not None:
+            deadline = min(deadline, batch_deadline)
         ready = wait([slot.conn for _, slot in busy], timeout=max(0.0, deadline - now))
         done: list[tuple[int, int, Outcome]] = []
         now = time.monotonic()
