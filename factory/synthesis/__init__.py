@@ -30,7 +30,9 @@ Design (this package is built in steps; what exists is marked, the rest is the p
 - `stage` (exists, math): `Asker` puts every teacher call through the run store (committed
   before use, looked up first: resume pays nothing twice); `synthesize_math` generates
   `per_seed` candidates per seed and depth within `max_candidates`, skips solving
-  near-duplicates, asks N solutions, judges, and feeds kept problems to the next depth.
+  near-duplicates, asks N solutions, judges each candidate as soon as its solutions are in
+  (in a thread, in plan order, while other requests are in flight), and feeds kept problems to
+  the next depth.
 - `export` (exists): kept problems as rows of our loader format (`synthesized.jsonl`, lineage
   and evidence in `metadata.synthesis`), rejections with reasons (`synthesis_rejected.jsonl`);
   `unjudged` ones in neither.
@@ -48,7 +50,6 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   teacher's name); kept problems join the run's problems (their proving solutions are the solve
   stage's cached samples), `output/synthesized.jsonl` and `output/synthesis_rejected.jsonl` are
   written, `stats.json` counts decisions under `synthesized`.
-- Later: counts in the dataset card (README.md of the output); judging overlapped with asking
-  (today each depth asks everything, then judges); the CLI's numeric-variation switch; code
-  candidates with stdin/stdout cases and properties (the reply format has asserts only).
+- Later: counts in the dataset card (README.md of the output); the CLI's numeric-variation
+  switch; code candidates with stdin/stdout cases and properties (the reply has asserts only).
 """

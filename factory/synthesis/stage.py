@@ -5,7 +5,9 @@ first, so a run killed at any point resumes paying for nothing twice (a request'
 whole content: teacher, model, messages, sampling and sample number). Budgets: `per_seed`
 candidates from each seed at each depth, and `max_candidates` generation requests in the run.
 Operators compose: depth d+1 starts from the problems depth d kept, and their lineage chains.
-A near-duplicate is rejected before any solution is asked for.
+A near-duplicate is rejected before any solution is asked for. Judging overlaps asking: the
+candidates whose requests are all answered are judged (in a thread, in plan order, so decisions
+do not depend on timing) while the others' requests are still in flight.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import ast
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -40,6 +43,11 @@ from factory.teachers.base import Message
 from problems import AssertTests, CodeTests
 from sandbox import Sandbox
 from verifiers.math import WorkerPool
+
+C = TypeVar("C")
+R = TypeVar("R")
+MathOutcome = tuple[MathCandidate | None, Decision]
+CodeOutcome = tuple[CodeCandidate | None, Decision]
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,45 @@ class Asker:
         else:
             self.reused += 1
         return stored.completions[0].text if stored.completions else ""
+
+
+@dataclass
+class JudgeClock:
+    """When judging ran: its busy seconds, its batches and when the last one ended (monotonic)."""
+
+    seconds: float = 0.0
+    batches: int = 0
+    last_done: float = 0.0
+
+
+async def _judged_as_ready(
+    jobs: Sequence[Awaitable[C]],
+    judge: Callable[[list[C]], list[R]],
+    clock: JudgeClock | None,
+) -> list[R]:
+    """Run `jobs` concurrently; each time the next one in order is done, judge it with every
+    done one after it (in a thread: requests keep flowing meanwhile). Order is the jobs'."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    results: list[R] = []
+    start = 0
+    try:
+        while start < len(tasks):
+            await asyncio.wait([tasks[start]])
+            end = start
+            while end < len(tasks) and tasks[end].done():
+                end += 1
+            batch = [task.result() for task in tasks[start:end]]
+            began = time.monotonic()
+            results += await asyncio.to_thread(judge, batch)
+            if clock is not None:
+                clock.seconds += time.monotonic() - began
+                clock.batches += 1
+                clock.last_done = time.monotonic()
+            start = end
+    finally:
+        for task in tasks:
+            task.cancel()
+    return results
 
 
 def _parents(seeds: Sequence[Seed], index: int, operator: Operator, examples: int) -> list[Seed]:
@@ -196,13 +243,15 @@ async def synthesize_math(
     answers_pool: WorkerPool,
     traces_pool: WorkerPool,
     sandbox: Sandbox | None = None,
-) -> list[tuple[MathCandidate | None, Decision]]:
+    clock: JudgeClock | None = None,
+) -> list[MathOutcome]:
     """Every candidate made, with its decision, depth after depth; kept ones join `known`.
-    `sandbox` runs numeric variations' programs (needed when that operator is configured)."""
+    `sandbox` runs numeric variations' programs (needed when that operator is configured);
+    `clock` records when judging ran."""
     if "numeric-variation" in settings.operators and sandbox is None:
         raise ValueError("numeric-variation runs the teacher's program: it needs a sandbox")
     quorum = Quorum(settings.agree, settings.share)
-    results: list[tuple[MathCandidate | None, Decision]] = []
+    results: list[MathOutcome] = []
     level = list(seeds)
     budget = settings.max_candidates
     for _ in range(settings.depth):
@@ -213,16 +262,15 @@ async def synthesize_math(
             for i, n, op in _plan(len(level), settings.per_seed, settings.operators, budget)
         ]
         budget -= len(jobs)
-        made = await asyncio.gather(*jobs)
-        results += [(None, _malformed(ident)) for c, ident in made if c is None]
-        solved = [c for c, _ in made if c is not None]
-        decisions = judge_math(solved, known, answers_pool, traces_pool, quorum)
-        results += list(zip(solved, decisions, strict=True))
-        level = [
-            Seed(c.id, c.statement, c.lineage)
-            for c, d in zip(solved, decisions, strict=True)
-            if d.accepted
-        ]
+
+        def judge(made: list[tuple[MathCandidate | None, str]]) -> list[MathOutcome]:
+            solved = [c for c, _ in made if c is not None]
+            decisions = iter(judge_math(solved, known, answers_pool, traces_pool, quorum))
+            return [(c, next(decisions) if c is not None else _malformed(i)) for c, i in made]
+
+        judged = await _judged_as_ready(jobs, judge, clock)
+        results += judged
+        level = [Seed(c.id, c.statement, c.lineage) for c, d in judged if c and d.accepted]
         if not level or budget <= 0:
             break
     return results
@@ -250,15 +298,24 @@ def _code_candidate(text: str, ident: str, lineage: SynthesisLineage) -> CodeCan
 
 
 async def _code_generation(
-    asker: Asker, settings: SynthesisSettings, parents: list[Seed], operator: Operator, sample: int
+    asker: Asker,
+    settings: SynthesisSettings,
+    parents: list[Seed],
+    operator: Operator,
+    sample: int,
+    known: NearDuplicates,
 ) -> tuple[CodeCandidate | None, str]:
+    """One code candidate's generation, then its independent solutions, back to back."""
     template = settings.code_templates.get(operator) or CODE_TEMPLATES[operator]
     messages = render(operator, [p.statement for p in parents], template)
     hashed = prompt_hash(messages)
     ident = f"synth/{hashed[:12]}-{sample}"
     text = await asker.ask(ident, messages, sample)
     lineage = _lineage(parents, operator, asker.slot.config.name, hashed)
-    return _code_candidate(text, ident, lineage), ident
+    candidate = _code_candidate(text, ident, lineage)
+    if candidate is None:
+        return None, ident
+    return await _independent(asker, candidate, settings.independent, known), ident
 
 
 async def _independent(
@@ -280,28 +337,29 @@ async def synthesize_code(
     settings: SynthesisSettings,
     known: NearDuplicates,
     sandbox: Sandbox,
-) -> list[tuple[CodeCandidate | None, Decision]]:
+) -> list[CodeOutcome]:
     """Every programming candidate made, with its decision, depth after depth."""
     operators = [op for op in settings.operators if op in CODE_TEMPLATES]
-    results: list[tuple[CodeCandidate | None, Decision]] = []
+    results: list[CodeOutcome] = []
     level = list(seeds)
     budget = settings.max_candidates
     for _ in range(settings.depth):
         jobs = [
-            _code_generation(asker, settings, _parents(level, i, op, settings.examples), op, n)
+            _code_generation(
+                asker, settings, _parents(level, i, op, settings.examples), op, n, known
+            )
             for i, n, op in _plan(len(level), settings.per_seed, operators, budget)
         ]
         budget -= len(jobs)
-        made = await asyncio.gather(*jobs)
-        results += [(None, _malformed(ident)) for c, ident in made if c is None]
-        candidates = [c for c, _ in made if c is not None]
-        solved = await asyncio.gather(
-            *(_independent(asker, c, settings.independent, known) for c in candidates)
-        )
-        decisions = judge_code(solved, known, sandbox, kill_share=settings.kill_share)
-        results += list(zip(solved, decisions, strict=True))
-        level = [Seed(c.id, c.statement, c.lineage) for c, d in zip(solved, decisions, strict=True)
-                 if d.accepted]  # fmt: skip
+
+        def judge(made: list[tuple[CodeCandidate | None, str]]) -> list[CodeOutcome]:
+            solved = [c for c, _ in made if c is not None]
+            decisions = iter(judge_code(solved, known, sandbox, kill_share=settings.kill_share))
+            return [(c, next(decisions) if c is not None else _malformed(i)) for c, i in made]
+
+        judged = await _judged_as_ready(jobs, judge, None)
+        results += judged
+        level = [Seed(c.id, c.statement, c.lineage) for c, d in judged if c and d.accepted]
         if not level or budget <= 0:
             break
     return results
