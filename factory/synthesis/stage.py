@@ -40,7 +40,6 @@ from factory.synthesis.near_dup import NearDuplicates
 from factory.synthesis.numeric import program_answer, variant
 from factory.synthesis.operators import CODE_TEMPLATES, parse_code_reply, parse_math_reply, render
 from factory.teachers.base import Message
-from problems import AssertTests, CodeTests
 from sandbox import Sandbox
 from verifiers.math import WorkerPool
 
@@ -283,12 +282,12 @@ def _code_candidate(text: str, ident: str, lineage: SynthesisLineage) -> CodeCan
     if reply is None:
         return None
     try:
-        ast.parse(reply.signature)
+        ast.parse(reply.signature or "")
         return CodeCandidate(
             id=ident,
             statement=reply.statement,
             lineage=lineage,
-            tests=CodeTests(asserts=AssertTests(style="check", code=reply.tests)),
+            tests=reply.code_tests(),
             reference=reply.reference,
             entry_point=reply.entry_point,
             starter_code=reply.signature,
