@@ -52,6 +52,10 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   teacher's name); kept problems join the run's problems (their proving solutions are the solve
   stage's cached samples), `output/synthesized.jsonl` and `output/synthesis_rejected.jsonl` are
   written, `stats.json` counts decisions under `synthesized`.
-- Later: counts in the dataset card (README.md of the output); the CLI's numeric-variation
-  switch.
+- `solvers` (exists): the independent solutions asked of several teachers and temperatures in
+  turn (`solvers:` in the settings; `--solver-temperature` on the CLI); lineage names who was
+  asked for each.
+- `counts` (exists): decisions by reason and by operator chain, for stats.json and the dataset
+  card (README.md of the output).
+- Later: the CLI's numeric-variation switch.
 """

@@ -39,6 +39,7 @@ from factory.synthesis.model import (
 from factory.synthesis.near_dup import NearDuplicates
 from factory.synthesis.numeric import program_answer, variant
 from factory.synthesis.operators import CODE_TEMPLATES, parse_code_reply, parse_math_reply, render
+from factory.synthesis.solvers import label
 from factory.teachers.base import Message
 from sandbox import Sandbox
 from verifiers.math import WorkerPool
@@ -67,6 +68,7 @@ class Asker:
     store: Store
     slot: TeacherSlot
     concurrency: int = 32
+    solvers: list[TeacherSlot] = field(default_factory=list)  # in turn; none: `slot`
     asked: int = 0
     reused: int = 0
     first_sent: float | None = None  # monotonic time of the first request sent
@@ -81,8 +83,19 @@ class Asker:
         """From the first request sent to the last answer received."""
         return self.last_answered - self.first_sent if self.first_sent is not None else 0.0
 
-    async def ask(self, owner: str, messages: list[Message], sample: int) -> str:
-        request = build_request(messages, self.slot, sample, 1)
+    def solver(self, sample: int) -> TeacherSlot:
+        """Who writes independent solution `sample`."""
+        return self.solvers[sample % len(self.solvers)] if self.solvers else self.slot
+
+    def solver_labels(self, count: int) -> list[str]:
+        return [label(self.solver(sample)) for sample in range(count)]
+
+    async def ask(
+        self, owner: str, messages: list[Message], sample: int, slot: TeacherSlot | None = None
+    ) -> str:
+        """Sample `sample` of `messages` from `slot` (default: the generating teacher)."""
+        slot = slot or self.slot
+        request = build_request(messages, slot, sample, 1)
         key = request.key()
         stored = self.store.response(key)
         if stored is None:
@@ -90,7 +103,7 @@ class Asker:
                 if self.first_sent is None:
                     self.first_sent = time.monotonic()
                 self.store.note_request(owner, request)
-                stored = await self.slot.teacher.complete(request)
+                stored = await slot.teacher.complete(request)
                 self.store.save_response(key, stored)  # committed before it is used
                 self.asked += 1
                 self.last_answered = time.monotonic()
@@ -146,14 +159,15 @@ def _parents(seeds: Sequence[Seed], index: int, operator: Operator, examples: in
 
 
 def _lineage(
-    parents: list[Seed], operator: Operator, teacher: str, hashed: str
+    parents: list[Seed], operator: Operator, asker: Asker, hashed: str, solutions: int
 ) -> SynthesisLineage:
     chain = parents[0].lineage.operators if parents[0].lineage else []
     return SynthesisLineage(
         parent_ids=[parent.id for parent in parents],
         operators=[*chain, operator],
-        teacher=teacher,
+        teacher=asker.slot.config.name,
         prompt_hash=hashed,
+        solvers=asker.solver_labels(solutions),
     )
 
 
@@ -191,7 +205,7 @@ async def _candidate(
     reply = parse_math_reply(await asker.ask(ident, messages, sample))
     if reply is None:
         return None, ident
-    lineage = _lineage(parents, operator, asker.slot.config.name, hashed)
+    lineage = _lineage(parents, operator, asker, hashed, settings.solutions)
     if operator != "numeric-variation":
         return MathCandidate(
             id=ident, statement=reply.statement, lineage=lineage, proposed_answer=reply.answer
@@ -213,7 +227,7 @@ async def _solve(
         return candidate  # rejected as a near-duplicate without paying for solutions
     prompt = [Message(role="user", content=MATH_TEMPLATE.replace(STATEMENT, candidate.statement))]
     texts = await asyncio.gather(
-        *(asker.ask(candidate.id, prompt, sample) for sample in range(solutions))
+        *(asker.ask(candidate.id, prompt, s, asker.solver(s)) for s in range(solutions))
     )
     return candidate.model_copy(update={"solutions": list(texts)})
 
@@ -310,7 +324,7 @@ async def _code_generation(
     hashed = prompt_hash(messages)
     ident = f"synth/{hashed[:12]}-{sample}"
     text = await asker.ask(ident, messages, sample)
-    lineage = _lineage(parents, operator, asker.slot.config.name, hashed)
+    lineage = _lineage(parents, operator, asker, hashed, settings.independent)
     candidate = _code_candidate(text, ident, lineage)
     if candidate is None:
         return None, ident
@@ -325,7 +339,9 @@ async def _independent(
         return candidate
     problem = candidate.problem().model_copy(update={"reference_solution": None})
     prompt = render_solve(problem, CODE_TEMPLATE)
-    texts = await asyncio.gather(*(asker.ask(candidate.id, prompt, s) for s in range(count)))
+    texts = await asyncio.gather(
+        *(asker.ask(candidate.id, prompt, s, asker.solver(s)) for s in range(count))
+    )
     programs = [parsed.code for parsed in map(parse_code, texts) if parsed.code]
     return candidate.model_copy(update={"independent": programs})
 
