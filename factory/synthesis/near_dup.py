@@ -5,9 +5,11 @@ Two texts are near-duplicates when their wording (words and operators, numbers m
 order (at least half of their pairs of consecutive numbers shared: `2x + 5y = 33` is not
 `x + 2y = 5`, though both use 2 and 5). A reworded copy passes both; a numeric variation (the
 same wording, new numbers) and a deepened problem (a constraint added: new wording, new numbers)
-do not. MinHash LSH (datasketch) finds the look-alikes among many problems in sublinear time;
-the exact Jaccard of the stored shingle sets then decides, so a decision never depends on hash
-luck.
+do not. Since a near-duplicate shares a pair of numbers (or has none, like the text), an index
+of the pairs narrows the field first: numeric variants of one problem, many and alike in
+wording, never cost a comparison each. MinHash LSH (datasketch) finds the look-alikes among
+many problems in sublinear time when that field is large; the exact Jaccard of the stored
+shingle sets then decides, so a decision never depends on hash luck.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ NUMBERS = 0.5
 _GRAM = 5
 _PERMUTATIONS = 128
 _RECALL = 0.7
+_FEW = 64  # so few texts share a number pair that each is compared exactly, with no LSH query
+_NO_NUMBERS = ""  # the pair index's entry for texts with no number
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _WORD = re.compile(r"[a-z]+|[#+\-*/^=<>]")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
@@ -76,6 +80,7 @@ class NearDuplicates:
         # is rarely missed (MinHash estimates a 0.7 similarity within about +-0.1).
         self._lsh = MinHashLSH(threshold=wording * _RECALL, num_perm=_PERMUTATIONS)
         self._shapes: dict[str, Shape] = {}
+        self._by_pair: dict[str, set[str]] = {}  # number pair -> keys of the texts holding it
         self._lock = threading.Lock()
 
     @staticmethod
@@ -89,6 +94,20 @@ class NearDuplicates:
             if key not in self._shapes:
                 self._shapes[key] = shape(text)
                 self._lsh.insert(key, self._minhash(self._shapes[key].wording))
+                for pair in self._shapes[key].numbers or [_NO_NUMBERS]:
+                    self._by_pair.setdefault(pair, set()).add(key)
+
+    def _retrieve(self, new: Shape) -> list[tuple[str, Shape]]:
+        """The indexed texts that may be near-duplicates of `new` (under the lock)."""
+        if self.numbers <= 0:
+            keys = self._lsh.query(self._minhash(new.wording))
+        else:
+            pairs = new.numbers or [_NO_NUMBERS]
+            sharing = set().union(*(self._by_pair.get(pair, set()) for pair in pairs))
+            if len(sharing) > _FEW:
+                sharing &= set(self._lsh.query(self._minhash(new.wording)))
+            keys = sorted(sharing)
+        return [(key, self._shapes[key]) for key in keys]
 
     def find(self, text: str) -> tuple[str, float] | None:
         """The indexed key closest in wording among the near-duplicates of `text`, with that
@@ -96,8 +115,7 @@ class NearDuplicates:
         new = shape(text)
         close = []
         with self._lock:
-            keys = self._lsh.query(self._minhash(new.wording))
-            found = [(key, self._shapes[key]) for key in keys]
+            found = self._retrieve(new)
         for key, old in found:  # the numbers first: cheaper, and variants differ there
             if number_overlap(new.numbers, old.numbers) < self.numbers:
                 continue
