@@ -188,6 +188,37 @@ def _corrections(stats: RunStats) -> list[str]:
     ]
 
 
+def _synthesized(stats: RunStats) -> list[str]:
+    """New problems (`synthesize:`): kept and rejected by reason, and by operator chain."""
+    if not stats.synthesized:
+        return []
+    decided = stats.synthesized
+    operators = stats.synthesized_by_operator
+
+    def rejected(counts: dict[str, int]) -> str:
+        shown = [f"{k} {n}" for k, n in counts.items() if k not in ("accepted", "unjudged")]
+        return ", ".join(shown) or "-"
+
+    return [
+        f"New problems: {sum(decided.values())} synthesized from the loaded ones, "
+        f"{decided.get('accepted', 0)} kept (each proven before it was solved: math by agreeing "
+        "independent solutions with no refuted step, code by a reference passing tests that kill "
+        "its mutants and an agreeing independent solution); they are among the problems above.",
+        "",
+        "| decision | candidates |",
+        "| --- | --- |",
+        *(f"| {'' if k in ('accepted', 'unjudged') else 'rejected: '}{k} | {n} |"
+          for k, n in decided.items()),
+        "",
+        "| operator | accepted | rejected | rejected by reason |",
+        "| --- | --- | --- | --- |",
+        *(f"| {chain} | {counts.get('accepted', 0)} | "
+          f"{sum(n for k, n in counts.items() if k not in ('accepted', 'unjudged'))} | "
+          f"{rejected(counts)} |" for chain, counts in operators.items()),
+        "",
+    ]  # fmt: skip
+
+
 def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
     """README.md: front matter `datasets` and the Hub read, then what a user needs to know."""
     shapes = schemas()
@@ -209,6 +240,7 @@ def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
         *(f"| {name} | {stats.records[name]} | {WHAT[name]} |" for name in present),
         "",
         *_corrections(stats),
+        *_synthesized(stats),
         "Each is written as "
         + " and ".join(f"`CONFIG.{extension}`" for extension in formats)
         + ", with one schema whatever rows a run had.",

@@ -94,6 +94,21 @@ class RunConfig(_Strict):
             raise ValueError(f"teacher names must be unique; repeated: {', '.join(repeated)}")
         return teachers
 
+    @field_validator("synthesize")
+    @classmethod
+    def _solvers_are_teachers(
+        cls, settings: SynthesisSettings | None, info: ValidationInfo
+    ) -> SynthesisSettings | None:
+        names = {teacher.name for teacher in info.data.get("teachers") or []}
+        unknown = sorted(
+            {s.teacher for s in settings.solvers if s.teacher is not None} - names
+            if settings is not None and names
+            else set()
+        )
+        if unknown:
+            raise ValueError(f"synthesize solvers name no configured teacher: {', '.join(unknown)}")
+        return settings
+
     @field_validator("budget")
     @classmethod
     def _at_least_k(cls, budget: int, info: ValidationInfo) -> int:
@@ -250,6 +265,9 @@ inject:
 #   share: 0.7                # this share of the votes, must reach one proven answer
 #   independent: 2            # independent programs per new code problem
 #   kill_share: 0.8           # share of the reference's mutants the tests must kill
+#   solvers:                  # who writes solution s: solvers[s % len]; none: the first teacher
+#     - {temperature: 0.2}                # the generating teacher, cooler
+#     - {teacher: other, temperature: 1.0}  # another of the teachers above
 
 run_dir: runs/default       # the run store and output/; rerunning the same config resumes
 export: [jsonl, parquet]

@@ -25,6 +25,7 @@ from factory.publish import publish, staging
 from factory.records import VerifierInfo
 from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
+from factory.synthesis.counts import by_decision, by_operator
 from factory.synthesis.export import Candidate, write
 from factory.synthesis.model import Decision
 from factory.synthesis.run_stage import kept, synthesize_for_run
@@ -200,8 +201,11 @@ def execute(
         kinds = Counter(f"{row.origin}/{row.operator}" for row in injected.corrections)
         stats = stats.model_copy(update={"corrections": dict(sorted(kinds.items()))})
     if config.synthesize is not None:
-        decided = Counter(d.reason or d.status for _, d in synthesized)
-        stats = stats.model_copy(update={"synthesized": dict(sorted(decided.items()))})
+        decided = {
+            "synthesized": by_decision(synthesized),
+            "synthesized_by_operator": by_operator(synthesized),
+        }
+        stats = stats.model_copy(update=decided)
     write_reports(stats, staged, config.export)
     publish(staged, out)
     return stats
@@ -223,7 +227,7 @@ async def _generate(
         synthesized: list[tuple[Candidate | None, Decision]] = []
         if config.synthesize is not None and slots:
             synthesized = await synthesize_for_run(
-                config, config.synthesize, problems, slots[0], store, verifiers.skipped
+                config, config.synthesize, problems, slots, store, verifiers.skipped
             )
             problems = [*problems, *kept(synthesized)]
         outcome = await run_pipeline(

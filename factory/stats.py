@@ -85,6 +85,7 @@ class RunStats(_Model):
     corrections: dict[str, int] = {}  # corrected-mistake rows per "origin/operator"
     # New problems (`synthesize:`) by decision: "accepted", a rejection reason, or "unjudged".
     synthesized: dict[str, int] = {}
+    synthesized_by_operator: dict[str, dict[str, int]] = {}  # operator chain -> decision -> count
     seconds: float  # wall time of this invocation
     generated_per_second: float | None  # completions from the endpoint / generate busy time
 

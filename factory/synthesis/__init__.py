@@ -20,17 +20,21 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   as one vote at most) under proven answer equivalence, no refuted step in any agreeing
   solution, no leaked answer, no near-duplicate, parseable answers, and for numeric variation
   the sandboxed program's answer equivalent too. Difficulty is the solutions' pass rate.
-- `code_accept` (exists): reference passes every test in the sandbox; the tests kill at least
+- `code_accept` (exists): the reply's tests are asserts, stdin/stdout cases and/or properties,
+  all proven alike: reference passes every test in the sandbox; the tests kill at least
   a share of the AST mutants of the reference (`verifiers.code.mutation`: the plausible slips of
   `verifiers.code.mutate` plus the classic mutation operators; judged without the differential
   test, which would kill every mutant whatever the tests); an independent solution agrees with
   the reference on the given tests and on differential inputs drawn as the code verifier draws
   them (the reference is the problem's `reference_solution`, the independent solution is judged
-  as a candidate against it). Disagreement carries the counterexample.
+  as a candidate against it). Disagreement carries the counterexample. A stdin/stdout-only
+  program (no entry point) has no drawn inputs: it agrees on its given cases only.
 - `stage` (exists, math): `Asker` puts every teacher call through the run store (committed
   before use, looked up first: resume pays nothing twice); `synthesize_math` generates
   `per_seed` candidates per seed and depth within `max_candidates`, skips solving
-  near-duplicates, asks N solutions, judges, and feeds kept problems to the next depth.
+  near-duplicates, asks N solutions, judges each candidate as soon as its solutions are in
+  (in a thread, in plan order, while other requests are in flight), and feeds kept problems to
+  the next depth.
 - `export` (exists): kept problems as rows of our loader format (`synthesized.jsonl`, lineage
   and evidence in `metadata.synthesis`), rejections with reasons (`synthesis_rejected.jsonl`);
   `unjudged` ones in neither.
@@ -48,7 +52,10 @@ Design (this package is built in steps; what exists is marked, the rest is the p
   teacher's name); kept problems join the run's problems (their proving solutions are the solve
   stage's cached samples), `output/synthesized.jsonl` and `output/synthesis_rejected.jsonl` are
   written, `stats.json` counts decisions under `synthesized`.
-- Later: counts in the dataset card (README.md of the output); judging overlapped with asking
-  (today each depth asks everything, then judges); the CLI's numeric-variation switch; code
-  candidates with stdin/stdout cases and properties (the reply format has asserts only).
+- `solvers` (exists): the independent solutions asked of several teachers and temperatures in
+  turn (`solvers:` in the settings; `--solver-temperature` on the CLI); lineage names who was
+  asked for each.
+- `counts` (exists): decisions by reason and by operator chain, for stats.json and the dataset
+  card (README.md of the output).
+- Later: the CLI's numeric-variation switch.
 """

@@ -22,9 +22,10 @@ from factory.pipeline import TeacherSlot
 from factory.run_lock import RunLocked
 from factory.store import Store, StoreUnusable
 from factory.synthesis.export import Candidate, write
-from factory.synthesis.model import Decision, SynthesisSettings
+from factory.synthesis.model import Decision, Solver, SynthesisSettings
 from factory.synthesis.near_dup import NearDuplicates
 from factory.synthesis.replay import SynthesisReplay
+from factory.synthesis.solvers import solver_slots
 from factory.synthesis.stage import Asker, Seed, synthesize_code, synthesize_math
 from factory.teachers.base import Teacher
 from factory.teachers.config import TeacherConfig
@@ -65,7 +66,8 @@ async def _synthesize(
     results: list[tuple[Candidate | None, Decision]] = []
     try:
         with Store(run_dir) as store:
-            asker = Asker(store, slot)
+            solvers = solver_slots(settings.solvers, slot, None)  # one endpoint: temperatures
+            asker = Asker(store, slot, solvers=solvers)
             known = NearDuplicates()
             for problem in problems:
                 known.add(problem.id, problem.statement)
@@ -112,6 +114,15 @@ def synthesize(
     backend: Annotated[
         str, typer.Option("--backend", help=f"Sandbox for code: {', '.join(BACKEND_NAMES)}.")
     ] = "auto",
+    solver_temperature: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--solver-temperature",
+            min=0,
+            max=2,
+            help="Independent solutions in turn at these temperatures (repeat the option).",
+        ),
+    ] = None,
 ) -> None:
     """Make new problems from seeds; keep only those proven (math: agreeing solutions with no
     refuted step; code: a reference passing strong tests and an agreeing independent solution)."""
@@ -121,7 +132,8 @@ def synthesize(
         raise typer.Exit(2)
     loaded = load_problems(seeds or bundled_paths())
     problems = [problem for result in loaded for problem in result.problems]
-    settings = SynthesisSettings(per_seed=per_seed, depth=depth)
+    solvers = [Solver(temperature=t) for t in solver_temperature or []]
+    settings = SynthesisSettings(per_seed=per_seed, depth=depth, solvers=solvers)
     slot = _teacher(base_url, model)
     try:
         results = asyncio.run(_synthesize(problems, slot, settings, run_dir, backend, domains))

@@ -301,11 +301,13 @@ def _decide(
 
 
 def _admit(decision: Decision, candidate: MathCandidate, known: NearDuplicates) -> Decision:
-    """An accepted candidate is a near-duplicate when one kept before it in the batch is close."""
-    if not decision.accepted:
+    """A judged candidate close to one kept before it (in its batch or an earlier one) is a
+    near-duplicate whatever else it failed, so its reason does not depend on the batching."""
+    if decision.status == "unjudged" or decision.reason == "near-duplicate":
         return decision
     duplicate = known.why(candidate.statement)
     if duplicate is not None:
-        return _rejected(candidate, "near-duplicate", duplicate, votes=decision.votes)
-    known.add(candidate.id, candidate.statement)
+        return _rejected(candidate, "near-duplicate", duplicate)
+    if decision.accepted:
+        known.add(candidate.id, candidate.statement)
     return decision

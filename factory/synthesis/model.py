@@ -36,6 +36,7 @@ class SynthesisLineage(_Frozen):
     operators: list[Operator] = Field(min_length=1)  # the chain, first applied first
     teacher: NonEmpty
     prompt_hash: NonEmpty
+    solvers: list[NonEmpty] = Field(default_factory=list)  # who was asked for each solution
 
     @property
     def depth(self) -> int:
@@ -106,6 +107,14 @@ class Decision(_Frozen):
 MATH_OPERATORS: tuple[Operator, ...] = ("self-instruct", "evol-depth", "evol-breadth")
 
 
+class Solver(_Frozen):
+    """Who writes independent solutions: a configured teacher (None: the generating one) at a
+    temperature (None: that teacher's own)."""
+
+    teacher: NonEmpty | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+
+
 class SynthesisSettings(BaseModel):
     """The `synthesize:` section of a run config. Numeric variation (math only) runs the
     teacher's program in the sandbox, so it is not among the default operators."""
@@ -121,6 +130,9 @@ class SynthesisSettings(BaseModel):
     examples: int = Field(default=3, ge=1)  # seeds shown to self-instruct
     solutions: int = Field(default=4, ge=1)  # N independent solutions per math candidate
     independent: int = Field(default=2, ge=1)  # independent programs per code candidate
+    # Solution s (math) or program s (code) is asked of solvers[s % len(solvers)]; none listed:
+    # all of the generating teacher at its own sampling.
+    solvers: list[Solver] = Field(default_factory=list)
     kill_share: float = Field(default=0.8, gt=0, le=1)  # mutants the tests must kill
 
     agree: int = Field(default=3, ge=1)

@@ -5,14 +5,17 @@ Two texts are near-duplicates when their wording (words and operators, numbers m
 order (at least half of their pairs of consecutive numbers shared: `2x + 5y = 33` is not
 `x + 2y = 5`, though both use 2 and 5). A reworded copy passes both; a numeric variation (the
 same wording, new numbers) and a deepened problem (a constraint added: new wording, new numbers)
-do not. MinHash LSH (datasketch) finds the look-alikes among many problems in sublinear time;
-the exact Jaccard of the stored shingle sets then decides, so a decision never depends on hash
-luck.
+do not. Since a near-duplicate shares a pair of numbers (or has none, like the text), an index
+of the pairs narrows the field first: numeric variants of one problem, many and alike in
+wording, never cost a comparison each. MinHash LSH (datasketch) finds the look-alikes among
+many problems in sublinear time when that field is large; the exact Jaccard of the stored
+shingle sets then decides, so a decision never depends on hash luck.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,9 +26,12 @@ NUMBERS = 0.5
 _GRAM = 5
 _PERMUTATIONS = 128
 _RECALL = 0.7
+_FEW = 64  # so few texts share a number pair that each is compared exactly, with no LSH query
+_NO_NUMBERS = ""  # the pair index's entry for texts with no number
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _WORD = re.compile(r"[a-z]+|[#+\-*/^=<>]")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
+_EMPTY = MinHash(num_perm=_PERMUTATIONS)  # copied: its permutations are drawn once, not per text
 
 
 @dataclass(frozen=True)
@@ -51,17 +57,21 @@ def shape(text: str) -> Shape:
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
+    common = len(a & b)
+    union = len(a) + len(b) - common
+    return common / union if union else 1.0
 
 
 def number_overlap(a: Counter[str], b: Counter[str]) -> float:
     """The Jaccard of two multisets of number pairs (1.0 when neither text has a number)."""
-    union = sum((a | b).values())
-    return sum((a & b).values()) / union if union else 1.0
+    common = sum(min(count, b[key]) for key, count in a.items() if key in b)
+    union = sum(a.values()) + sum(b.values()) - common
+    return common / union if union else 1.0
 
 
 class NearDuplicates:
-    """An index of problem texts: `find` names the closest indexed near-duplicate of a text."""
+    """An index of problem texts: `find` names the closest indexed near-duplicate of a text.
+    Safe to share between the event loop (asking) and the judging thread (adding kept ones)."""
 
     def __init__(self, wording: float = WORDING, numbers: float = NUMBERS) -> None:
         self.wording = wording
@@ -70,30 +80,47 @@ class NearDuplicates:
         # is rarely missed (MinHash estimates a 0.7 similarity within about +-0.1).
         self._lsh = MinHashLSH(threshold=wording * _RECALL, num_perm=_PERMUTATIONS)
         self._shapes: dict[str, Shape] = {}
+        self._by_pair: dict[str, set[str]] = {}  # number pair -> keys of the texts holding it
+        self._lock = threading.Lock()
 
     @staticmethod
     def _minhash(grams: frozenset[str]) -> MinHash:
-        minhash = MinHash(num_perm=_PERMUTATIONS)
+        minhash = _EMPTY.copy()
         minhash.update_batch([gram.encode() for gram in sorted(grams)])
         return minhash
 
     def add(self, key: str, text: str) -> None:
-        if key not in self._shapes:
-            self._shapes[key] = shape(text)
-            self._lsh.insert(key, self._minhash(self._shapes[key].wording))
+        with self._lock:
+            if key not in self._shapes:
+                self._shapes[key] = shape(text)
+                self._lsh.insert(key, self._minhash(self._shapes[key].wording))
+                for pair in self._shapes[key].numbers or [_NO_NUMBERS]:
+                    self._by_pair.setdefault(pair, set()).add(key)
+
+    def _retrieve(self, new: Shape) -> list[tuple[str, Shape]]:
+        """The indexed texts that may be near-duplicates of `new` (under the lock)."""
+        if self.numbers <= 0:
+            keys = self._lsh.query(self._minhash(new.wording))
+        else:
+            pairs = new.numbers or [_NO_NUMBERS]
+            sharing = set().union(*(self._by_pair.get(pair, set()) for pair in pairs))
+            if len(sharing) > _FEW:
+                sharing &= set(self._lsh.query(self._minhash(new.wording)))
+            keys = sorted(sharing)
+        return [(key, self._shapes[key]) for key in keys]
 
     def find(self, text: str) -> tuple[str, float] | None:
         """The indexed key closest in wording among the near-duplicates of `text`, with that
         wording similarity; None when there is none."""
         new = shape(text)
         close = []
-        for key in self._lsh.query(self._minhash(new.wording)):
-            old = self._shapes[key]
+        with self._lock:
+            found = self._retrieve(new)
+        for key, old in found:  # the numbers first: cheaper, and variants differ there
+            if number_overlap(new.numbers, old.numbers) < self.numbers:
+                continue
             similarity = jaccard(new.wording, old.wording)
-            if (
-                similarity >= self.wording
-                and number_overlap(new.numbers, old.numbers) >= self.numbers
-            ):
+            if similarity >= self.wording:
                 close.append((similarity, key))
         if not close:
             return None

@@ -3,8 +3,10 @@
 Each template takes `{seeds}` (the parent problems, numbered) and asks for one fenced JSON object,
 so a reply is read the same way whatever the operator: `statement` and `answer` (math; numeric
 variation adds `parameters` and a `program` printing the answer from them), or `statement`,
-`entry_point`, `signature`, `reference`, `tests` (code). The reply is model text: it is parsed
-as JSON only, never evaluated.
+`entry_point`, `signature`, `reference` and tests of any kind the code verifier runs (code):
+`tests` (asserts in `check(candidate)`), `stdio` (whole-program runs: stdin in, stdout
+expected) and `properties` (`prop(candidate, **args)` with hypothesis strategies per argument).
+The reply is model text: it is parsed as JSON only, never evaluated.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import re
 from collections.abc import Sequence
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from factory.synthesis.model import NonEmpty, Operator
 from factory.teachers.base import Message
+from problems import AssertTests, CodeTests, PropertySpec, StdioCase
 
 SEEDS = "{seeds}"
 Reply = TypeVar("Reply", bound=BaseModel)
@@ -52,7 +55,11 @@ _REPLY_CODE = (
     'function name, "signature": its def line with type hints and a docstring, "reference": a '
     'complete correct Python program, "tests": Python code defining check(candidate) with '
     "asserts that call candidate(...), covering edge cases, so that a subtly wrong program "
-    "fails}. The statement must say everything a solver needs, with no ambiguity."
+    'fails}. When the program reads stdin and prints its answer, add "stdio": [{"input": ..., '
+    '"output": ...}, ...] (and "tests" and "entry_point" may be left out). Where a property '
+    'must hold for every input, add "properties": [{"name": ..., "code": "def prop(candidate, '
+    'x): assert ...", "strategies": {"x": "st.integers(0, 99)"}}]. The statement must say '
+    "everything a solver needs, with no ambiguity."
 )
 CODE_TEMPLATES: dict[Operator, str] = {
     "self-instruct": (
@@ -90,15 +97,28 @@ class MathReply(BaseModel):
 
 
 class CodeReply(BaseModel):
-    """What a code operator's reply must hold."""
+    """What a code operator's reply must hold: a reference and at least one kind of test
+    (whether the tests fit the program is the candidate's to check: `CodeCandidate`)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     statement: NonEmpty
-    entry_point: NonEmpty
-    signature: NonEmpty
+    entry_point: NonEmpty | None = None
+    signature: NonEmpty | None = None
     reference: NonEmpty
-    tests: NonEmpty
+    tests: NonEmpty | None = None
+    stdio: list[StdioCase] = Field(default_factory=list)
+    properties: list[PropertySpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_a_test(self) -> CodeReply:
+        if self.tests is None and not self.stdio and not self.properties:
+            raise ValueError("a reply needs tests, stdio cases or properties")
+        return self
+
+    def code_tests(self) -> CodeTests:
+        asserts = AssertTests(style="check", code=self.tests) if self.tests else None
+        return CodeTests(asserts=asserts, stdio=self.stdio, properties=self.properties)
 
 
 def _last_valid(text: str, shape: type[Reply]) -> Reply | None:

@@ -1,9 +1,10 @@
 """`synthesize:` in a run: new problems proven first, then solved with the loaded ones.
 
 Runs in the run's event loop and store, before the solve stage, with the run's first teacher
-(or, offline, the replay transcripts under the replay teacher's name, so the solutions asked
-here are the solve stage's cached samples). Domains the run skipped (no working verifier) are
-not synthesized either.
+generating (or, offline, the replay transcripts under the replay teacher's name, so the
+solutions asked here are the solve stage's cached samples) and `solvers` (any of the run's
+teachers, at their temperatures) writing the independent solutions. Domains the run skipped
+(no working verifier) are not synthesized either.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from factory.synthesis.export import Candidate, kept_problem
 from factory.synthesis.model import Decision, SynthesisSettings
 from factory.synthesis.near_dup import NearDuplicates
 from factory.synthesis.replay import SynthesisReplay
+from factory.synthesis.solvers import solver_slots
 from factory.synthesis.stage import Asker, Seed, synthesize_code, synthesize_math
 from problems import CodeProblem, MathProblem, Problem
 from sandbox import get_sandbox
@@ -35,13 +37,16 @@ async def synthesize_for_run(
     config: RunConfig,
     settings: SynthesisSettings,
     problems: Sequence[Problem],
-    slot: TeacherSlot,
+    slots: Sequence[TeacherSlot],
     store: Store,
     skipped: Mapping[str, str],
 ) -> list[tuple[Candidate | None, Decision]]:
     """Every candidate made from the run's problems, with its decision."""
     replay = SynthesisReplay() if not config.teachers else None
-    asker = Asker(store, TeacherSlot(replay, slot.config) if replay else slot)
+    generator = TeacherSlot(replay, slots[0].config) if replay else slots[0]
+    named = None if replay else {slot.config.name: slot for slot in slots}
+    solvers = solver_slots(settings.solvers, generator, named)
+    asker = Asker(store, generator, solvers=solvers)
     known = NearDuplicates()
     for problem in problems:
         known.add(problem.id, problem.statement)

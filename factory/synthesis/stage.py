@@ -5,7 +5,9 @@ first, so a run killed at any point resumes paying for nothing twice (a request'
 whole content: teacher, model, messages, sampling and sample number). Budgets: `per_seed`
 candidates from each seed at each depth, and `max_candidates` generation requests in the run.
 Operators compose: depth d+1 starts from the problems depth d kept, and their lineage chains.
-A near-duplicate is rejected before any solution is asked for.
+A near-duplicate is rejected before any solution is asked for. Judging overlaps asking: the
+candidates whose requests are all answered are judged (in a thread, in plan order, so decisions
+do not depend on timing) while the others' requests are still in flight.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import ast
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -36,10 +39,15 @@ from factory.synthesis.model import (
 from factory.synthesis.near_dup import NearDuplicates
 from factory.synthesis.numeric import program_answer, variant
 from factory.synthesis.operators import CODE_TEMPLATES, parse_code_reply, parse_math_reply, render
+from factory.synthesis.solvers import label
 from factory.teachers.base import Message
-from problems import AssertTests, CodeTests
 from sandbox import Sandbox
 from verifiers.math import WorkerPool
+
+C = TypeVar("C")
+R = TypeVar("R")
+MathOutcome = tuple[MathCandidate | None, Decision]
+CodeOutcome = tuple[CodeCandidate | None, Decision]
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Asker:
     store: Store
     slot: TeacherSlot
     concurrency: int = 32
+    solvers: list[TeacherSlot] = field(default_factory=list)  # in turn; none: `slot`
     asked: int = 0
     reused: int = 0
     first_sent: float | None = None  # monotonic time of the first request sent
@@ -74,8 +83,19 @@ class Asker:
         """From the first request sent to the last answer received."""
         return self.last_answered - self.first_sent if self.first_sent is not None else 0.0
 
-    async def ask(self, owner: str, messages: list[Message], sample: int) -> str:
-        request = build_request(messages, self.slot, sample, 1)
+    def solver(self, sample: int) -> TeacherSlot:
+        """Who writes independent solution `sample`."""
+        return self.solvers[sample % len(self.solvers)] if self.solvers else self.slot
+
+    def solver_labels(self, count: int) -> list[str]:
+        return [label(self.solver(sample)) for sample in range(count)]
+
+    async def ask(
+        self, owner: str, messages: list[Message], sample: int, slot: TeacherSlot | None = None
+    ) -> str:
+        """Sample `sample` of `messages` from `slot` (default: the generating teacher)."""
+        slot = slot or self.slot
+        request = build_request(messages, slot, sample, 1)
         key = request.key()
         stored = self.store.response(key)
         if stored is None:
@@ -83,13 +103,52 @@ class Asker:
                 if self.first_sent is None:
                     self.first_sent = time.monotonic()
                 self.store.note_request(owner, request)
-                stored = await self.slot.teacher.complete(request)
+                stored = await slot.teacher.complete(request)
                 self.store.save_response(key, stored)  # committed before it is used
                 self.asked += 1
                 self.last_answered = time.monotonic()
         else:
             self.reused += 1
         return stored.completions[0].text if stored.completions else ""
+
+
+@dataclass
+class JudgeClock:
+    """When judging ran: its busy seconds, its batches and when the last one ended (monotonic)."""
+
+    seconds: float = 0.0
+    batches: int = 0
+    last_done: float = 0.0
+
+
+async def _judged_as_ready(
+    jobs: Sequence[Awaitable[C]],
+    judge: Callable[[list[C]], list[R]],
+    clock: JudgeClock | None,
+) -> list[R]:
+    """Run `jobs` concurrently; each time the next one in order is done, judge it with every
+    done one after it (in a thread: requests keep flowing meanwhile). Order is the jobs'."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    results: list[R] = []
+    start = 0
+    try:
+        while start < len(tasks):
+            await asyncio.wait([tasks[start]])
+            end = start
+            while end < len(tasks) and tasks[end].done():
+                end += 1
+            batch = [task.result() for task in tasks[start:end]]
+            began = time.monotonic()
+            results += await asyncio.to_thread(judge, batch)
+            if clock is not None:
+                clock.seconds += time.monotonic() - began
+                clock.batches += 1
+                clock.last_done = time.monotonic()
+            start = end
+    finally:
+        for task in tasks:
+            task.cancel()
+    return results
 
 
 def _parents(seeds: Sequence[Seed], index: int, operator: Operator, examples: int) -> list[Seed]:
@@ -100,14 +159,15 @@ def _parents(seeds: Sequence[Seed], index: int, operator: Operator, examples: in
 
 
 def _lineage(
-    parents: list[Seed], operator: Operator, teacher: str, hashed: str
+    parents: list[Seed], operator: Operator, asker: Asker, hashed: str, solutions: int
 ) -> SynthesisLineage:
     chain = parents[0].lineage.operators if parents[0].lineage else []
     return SynthesisLineage(
         parent_ids=[parent.id for parent in parents],
         operators=[*chain, operator],
-        teacher=teacher,
+        teacher=asker.slot.config.name,
         prompt_hash=hashed,
+        solvers=asker.solver_labels(solutions),
     )
 
 
@@ -145,7 +205,7 @@ async def _candidate(
     reply = parse_math_reply(await asker.ask(ident, messages, sample))
     if reply is None:
         return None, ident
-    lineage = _lineage(parents, operator, asker.slot.config.name, hashed)
+    lineage = _lineage(parents, operator, asker, hashed, settings.solutions)
     if operator != "numeric-variation":
         return MathCandidate(
             id=ident, statement=reply.statement, lineage=lineage, proposed_answer=reply.answer
@@ -167,7 +227,7 @@ async def _solve(
         return candidate  # rejected as a near-duplicate without paying for solutions
     prompt = [Message(role="user", content=MATH_TEMPLATE.replace(STATEMENT, candidate.statement))]
     texts = await asyncio.gather(
-        *(asker.ask(candidate.id, prompt, sample) for sample in range(solutions))
+        *(asker.ask(candidate.id, prompt, s, asker.solver(s)) for s in range(solutions))
     )
     return candidate.model_copy(update={"solutions": list(texts)})
 
@@ -196,13 +256,15 @@ async def synthesize_math(
     answers_pool: WorkerPool,
     traces_pool: WorkerPool,
     sandbox: Sandbox | None = None,
-) -> list[tuple[MathCandidate | None, Decision]]:
+    clock: JudgeClock | None = None,
+) -> list[MathOutcome]:
     """Every candidate made, with its decision, depth after depth; kept ones join `known`.
-    `sandbox` runs numeric variations' programs (needed when that operator is configured)."""
+    `sandbox` runs numeric variations' programs (needed when that operator is configured);
+    `clock` records when judging ran."""
     if "numeric-variation" in settings.operators and sandbox is None:
         raise ValueError("numeric-variation runs the teacher's program: it needs a sandbox")
     quorum = Quorum(settings.agree, settings.share)
-    results: list[tuple[MathCandidate | None, Decision]] = []
+    results: list[MathOutcome] = []
     level = list(seeds)
     budget = settings.max_candidates
     for _ in range(settings.depth):
@@ -213,16 +275,15 @@ async def synthesize_math(
             for i, n, op in _plan(len(level), settings.per_seed, settings.operators, budget)
         ]
         budget -= len(jobs)
-        made = await asyncio.gather(*jobs)
-        results += [(None, _malformed(ident)) for c, ident in made if c is None]
-        solved = [c for c, _ in made if c is not None]
-        decisions = judge_math(solved, known, answers_pool, traces_pool, quorum)
-        results += list(zip(solved, decisions, strict=True))
-        level = [
-            Seed(c.id, c.statement, c.lineage)
-            for c, d in zip(solved, decisions, strict=True)
-            if d.accepted
-        ]
+
+        def judge(made: list[tuple[MathCandidate | None, str]]) -> list[MathOutcome]:
+            solved = [c for c, _ in made if c is not None]
+            decisions = iter(judge_math(solved, known, answers_pool, traces_pool, quorum))
+            return [(c, next(decisions) if c is not None else _malformed(i)) for c, i in made]
+
+        judged = await _judged_as_ready(jobs, judge, clock)
+        results += judged
+        level = [Seed(c.id, c.statement, c.lineage) for c, d in judged if c and d.accepted]
         if not level or budget <= 0:
             break
     return results
@@ -235,12 +296,12 @@ def _code_candidate(text: str, ident: str, lineage: SynthesisLineage) -> CodeCan
     if reply is None:
         return None
     try:
-        ast.parse(reply.signature)
+        ast.parse(reply.signature or "")
         return CodeCandidate(
             id=ident,
             statement=reply.statement,
             lineage=lineage,
-            tests=CodeTests(asserts=AssertTests(style="check", code=reply.tests)),
+            tests=reply.code_tests(),
             reference=reply.reference,
             entry_point=reply.entry_point,
             starter_code=reply.signature,
@@ -250,15 +311,24 @@ def _code_candidate(text: str, ident: str, lineage: SynthesisLineage) -> CodeCan
 
 
 async def _code_generation(
-    asker: Asker, settings: SynthesisSettings, parents: list[Seed], operator: Operator, sample: int
+    asker: Asker,
+    settings: SynthesisSettings,
+    parents: list[Seed],
+    operator: Operator,
+    sample: int,
+    known: NearDuplicates,
 ) -> tuple[CodeCandidate | None, str]:
+    """One code candidate's generation, then its independent solutions, back to back."""
     template = settings.code_templates.get(operator) or CODE_TEMPLATES[operator]
     messages = render(operator, [p.statement for p in parents], template)
     hashed = prompt_hash(messages)
     ident = f"synth/{hashed[:12]}-{sample}"
     text = await asker.ask(ident, messages, sample)
-    lineage = _lineage(parents, operator, asker.slot.config.name, hashed)
-    return _code_candidate(text, ident, lineage), ident
+    lineage = _lineage(parents, operator, asker, hashed, settings.independent)
+    candidate = _code_candidate(text, ident, lineage)
+    if candidate is None:
+        return None, ident
+    return await _independent(asker, candidate, settings.independent, known), ident
 
 
 async def _independent(
@@ -269,7 +339,9 @@ async def _independent(
         return candidate
     problem = candidate.problem().model_copy(update={"reference_solution": None})
     prompt = render_solve(problem, CODE_TEMPLATE)
-    texts = await asyncio.gather(*(asker.ask(candidate.id, prompt, s) for s in range(count)))
+    texts = await asyncio.gather(
+        *(asker.ask(candidate.id, prompt, s, asker.solver(s)) for s in range(count))
+    )
     programs = [parsed.code for parsed in map(parse_code, texts) if parsed.code]
     return candidate.model_copy(update={"independent": programs})
 
@@ -280,28 +352,29 @@ async def synthesize_code(
     settings: SynthesisSettings,
     known: NearDuplicates,
     sandbox: Sandbox,
-) -> list[tuple[CodeCandidate | None, Decision]]:
+) -> list[CodeOutcome]:
     """Every programming candidate made, with its decision, depth after depth."""
     operators = [op for op in settings.operators if op in CODE_TEMPLATES]
-    results: list[tuple[CodeCandidate | None, Decision]] = []
+    results: list[CodeOutcome] = []
     level = list(seeds)
     budget = settings.max_candidates
     for _ in range(settings.depth):
         jobs = [
-            _code_generation(asker, settings, _parents(level, i, op, settings.examples), op, n)
+            _code_generation(
+                asker, settings, _parents(level, i, op, settings.examples), op, n, known
+            )
             for i, n, op in _plan(len(level), settings.per_seed, operators, budget)
         ]
         budget -= len(jobs)
-        made = await asyncio.gather(*jobs)
-        results += [(None, _malformed(ident)) for c, ident in made if c is None]
-        candidates = [c for c, _ in made if c is not None]
-        solved = await asyncio.gather(
-            *(_independent(asker, c, settings.independent, known) for c in candidates)
-        )
-        decisions = judge_code(solved, known, sandbox, kill_share=settings.kill_share)
-        results += list(zip(solved, decisions, strict=True))
-        level = [Seed(c.id, c.statement, c.lineage) for c, d in zip(solved, decisions, strict=True)
-                 if d.accepted]  # fmt: skip
+
+        def judge(made: list[tuple[CodeCandidate | None, str]]) -> list[CodeOutcome]:
+            solved = [c for c, _ in made if c is not None]
+            decisions = iter(judge_code(solved, known, sandbox, kill_share=settings.kill_share))
+            return [(c, next(decisions) if c is not None else _malformed(i)) for c, i in made]
+
+        judged = await _judged_as_ready(jobs, judge, None)
+        results += judged
+        level = [Seed(c.id, c.statement, c.lineage) for c, d in judged if c and d.accepted]
         if not level or budget <= 0:
             break
     return results

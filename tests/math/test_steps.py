@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from verifiers.math import TraceInput, WorkerPool, verify_traces
 from verifiers.math.steps import parse_solution, split_steps, step_relations
 from verifiers.verdict import Verdict
@@ -87,3 +89,45 @@ def test_a_product_written_by_juxtaposition_is_a_product(traces_pool: WorkerPool
     )
     assert right.status == "pass"
     assert [e.outcome for e in right.evidence if e.check == "step"][:3] == ["verified"] * 3
+
+
+IMPLIED = {  # a later step every solution of the earlier ones solves; the step's own extra root
+    # (r = -5, x = 3, x = -2) contradicts an earlier step, which makes it weaker, not false
+    "square": ("$r = 5$\n$\\pi r^2 = 25\\pi$", 2),
+    "square through a number": ("$r = 5$\nThe area is $\\pi r^2 = \\pi \\cdot 5^2 = 25\\pi$", 2),
+    "negative squared": ("$x = -3$\n$x^2 = 9$", 2),
+    "absolute value": ("$x = -3$\n$|x| = 3$", 2),
+    "even power": ("$x = 2$\n$x^4 = 16$", 2),
+    "substituted assignment": ("$x = 3$\n$y = 2x + 1$\n$y = 7$", 3),
+    "two unknowns": ("$x = 2$ and $y = -3$\n$x^2 + y^2 = 13$", 2),
+    "a consequence with a new root": ("$x + 1 = 3$\n$x^2 - 5x + 6 = 0$", 2),
+}
+FALSE = {  # the same shapes with a false later step: still refuted, naming a counterexample
+    "square": ("$r = 5$\n$\\pi r^2 = 10\\pi$", 2),
+    "absolute value": ("$x = -3$\n$|x| = 4$", 2),
+    "absolute value of a sign": ("$x = -3$\n$|x| = -3$", 2),
+    "even power": ("$x = 2$\n$x^4 = 32$", 2),
+    "substituted assignment": ("$x = 3$\n$y = 2x + 1$\n$y = 8$", 3),
+    "two unknowns": ("$x = 2$ and $y = 3$\n$x + y = 6$", 2),
+    "the extra root kept": ("$x + 1 = 3$\n$x^2 - 5x + 6 = 0$\n$x = 3$", 3),
+    "squaring then the extraneous root": ("$\\sqrt{x} = x - 2$\n$x = x^2 - 4x + 4$\n$x = 1$", 3),
+}
+
+
+@pytest.mark.parametrize("name", IMPLIED)
+def test_a_step_that_follows_from_earlier_ones_is_verified(
+    traces_pool: WorkerPool, name: str
+) -> None:
+    solution, index = IMPLIED[name]
+    verdict = _steps(traces_pool, solution + "\n$\\boxed{1}$", "1")
+    step = next(e for e in verdict.evidence if e.index == index)
+    assert step.outcome == "verified", step.reason
+
+
+@pytest.mark.parametrize("name", FALSE)
+def test_a_false_later_step_is_still_refuted(traces_pool: WorkerPool, name: str) -> None:
+    solution, index = FALSE[name]
+    verdict = _steps(traces_pool, solution + "\n$\\boxed{1}$", "1")
+    step = next(e for e in verdict.evidence if e.index == index)
+    assert step.outcome == "refuted", step.reason
+    assert step.details["counterexample"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from factory.synthesis.model import CodeCandidate, Reason, SynthesisLineage
-from problems import AssertTests, CodeTests, StdioCase
+from problems import AssertTests, CodeTests, PropertySpec, StdioCase
 
 
 @dataclass(frozen=True)
@@ -522,3 +522,211 @@ LABELLED.append(
         None,
     )
 )
+
+
+# --- replies with stdin/stdout cases and properties, judged by the same proofs ---------------
+def _program(
+    name: str,
+    reason: Reason | None,
+    statement: str,
+    reference: str,
+    tests: CodeTests,
+    independent: list[str],
+    signature: str | None = None,
+) -> Labelled:
+    """A candidate whose tests are whole-program runs and/or properties (asserts optional)."""
+    entry = signature.split("def ", 1)[1].split("(", 1)[0] if signature else None
+    lineage = SynthesisLineage(
+        parent_ids=["code/digital-root"],
+        operators=["evol-breadth"],
+        teacher="replay",
+        prompt_hash="h" + name,
+    )
+    candidate = CodeCandidate(
+        id=f"syn/{name}",
+        statement=statement,
+        lineage=lineage,
+        tests=tests,
+        reference=reference,
+        entry_point=entry,
+        starter_code=signature + '    """As the statement says."""\n' if signature else None,
+        independent=independent,
+    )
+    return Labelled(candidate, reason)
+
+
+def _check(*lines: str) -> AssertTests:
+    return AssertTests(
+        style="check", code="def check(candidate):\n" + "".join(f"    assert {x}\n" for x in lines)
+    )
+
+
+def _cases(*pairs: tuple[str, str]) -> list[StdioCase]:
+    return [StdioCase(input=given, output=expected) for given, expected in pairs]
+
+
+FACTORIAL = (
+    "n = int(input())\nresult = 1\nfor k in range(2, n + 1):\n    result *= k\nprint(result)\n"
+)
+COUNT_DIGITS = (
+    "def count_digits(n: int) -> int:\n    n = abs(n)\n    count = 1\n    while n >= 10:\n"
+    "        n //= 10\n        count += 1\n    return count\n\n\n"
+    'if __name__ == "__main__":\n    print(count_digits(int(input())))\n'
+)
+UNIQUE_SORTED = (
+    "def unique_sorted(nums: list[int]) -> list[int]:\n    out: list[int] = []\n"
+    "    for x in sorted(nums):\n        if not out or out[-1] != x:\n            out.append(x)\n"
+    "    return out\n"
+)
+ODD_SUM_SHORT = (  # stops one odd number early: 1 + 3 + ... + (2n - 3)
+    "n = int(input())\ntotal = 0\nfor odd in range(1, 2 * n - 1, 2):\n    total += odd\n"
+    "print(total)\n"
+)
+NEGATIVES = (
+    "import sys\n\n\ndef main() -> None:\n    count = 0\n    for token in sys.stdin.read().split():"
+    "\n        if int(token) < 0:\n            count += 1\n    print(count)\n\n\nmain()\n"
+)
+ROTATE_SHORT = (  # wrong once k exceeds the length: the property draws such k, the asserts do not
+    "def rotate_left(nums: list[int], k: int) -> list[int]:\n    return nums[k:] + nums[:k]\n"
+)
+FLOOR_AVERAGE = (
+    "def average(nums: list[int]) -> int:\n    return sum(nums) // len(nums)\n\n\n"
+    'if __name__ == "__main__":\n    print(average([int(t) for t in input().split()]))\n'
+)
+ROTATED = (
+    "def prop(candidate, nums, k):\n    n = len(nums)\n"
+    "    assert candidate(nums, k) == [nums[(i + k) % n] for i in range(n)]\n"
+)
+LABELLED += [
+    _program(
+        "stdio-factorial",
+        None,
+        "Read an integer n >= 0 from stdin and print n! (the product 1 * 2 * ... * n; 0! is 1).",
+        FACTORIAL,
+        CodeTests(
+            stdio=_cases(
+                ("0\n", "1\n"),
+                ("1\n", "1\n"),
+                ("2\n", "2\n"),
+                ("5\n", "120\n"),
+                ("10\n", "3628800\n"),
+            )
+        ),
+        ["import math\n\nprint(math.factorial(int(input())))\n"],
+    ),
+    _program(
+        "count-digits-both-ways",
+        None,
+        "Write `count_digits(n)` returning how many decimal digits the integer `n` has, "
+        "ignoring its sign (0 has one digit). As a program, read `n` from stdin and print it.",
+        COUNT_DIGITS,
+        CodeTests(
+            asserts=_check(
+                "candidate(0) == 1",
+                "candidate(9) == 1",
+                "candidate(10) == 2",
+                "candidate(-123) == 3",
+                "candidate(99999) == 5",
+                "candidate(100000) == 6",
+            ),
+            stdio=_cases(("-4056\n", "4\n"), ("0\n", "1\n")),
+        ),
+        [
+            "def count_digits(n: int) -> int:\n    return len(str(abs(n)))\n\n\n"
+            'if __name__ == "__main__":\n    print(count_digits(int(input())))\n'
+        ],
+        "def count_digits(n: int) -> int:\n",
+    ),
+    _program(
+        "unique-sorted-property",
+        None,
+        "Write `unique_sorted(nums)` returning the distinct values of the list of integers "
+        "`nums` in increasing order.",
+        UNIQUE_SORTED,
+        CodeTests(
+            asserts=_check(
+                "candidate([]) == []",
+                "candidate([3, 1, 3, 2]) == [1, 2, 3]",
+                "candidate([5, 5, 5]) == [5]",
+                "candidate([-1, 0, -1]) == [-1, 0]",
+            ),
+            properties=[
+                PropertySpec(
+                    name="is-sorted-set",
+                    code="def prop(candidate, nums):\n"
+                    "    assert candidate(nums) == sorted(set(nums))\n",
+                    strategies={"nums": "st.lists(st.integers(-5, 5), max_size=12)"},
+                )
+            ],
+        ),
+        ["def unique_sorted(nums: list[int]) -> list[int]:\n    return sorted(set(nums))\n"],
+        "def unique_sorted(nums: list[int]) -> list[int]:\n",
+    ),
+    _program(
+        "stdio-odd-sum-short",
+        "reference-fails",
+        "Read an integer n >= 1 from stdin and print the sum of the first n odd numbers.",
+        ODD_SUM_SHORT,
+        CodeTests(stdio=_cases(("1\n", "1\n"), ("3\n", "9\n"), ("5\n", "25\n"))),
+        ["n = int(input())\nprint(n * n)\n"],
+    ),
+    _program(
+        "stdio-one-case",
+        "weak-tests",
+        "Read whitespace-separated integers from stdin and print how many are negative.",
+        NEGATIVES,
+        CodeTests(stdio=_cases(("1 2 3\n", "0\n"))),
+        ["print(sum(int(t) < 0 for t in open(0).read().split()))\n"],
+    ),
+    _program(
+        "rotate-property-catches-reference",
+        "reference-fails",
+        "Write `rotate_left(nums, k)` returning the list `nums` rotated left by `k >= 0` places "
+        "(k may exceed the length; an empty list stays empty).",
+        ROTATE_SHORT,
+        CodeTests(
+            asserts=_check(
+                "candidate([1, 2, 3], 1) == [2, 3, 1]",
+                "candidate([], 0) == []",
+                "candidate([1, 2, 3], 0) == [1, 2, 3]",
+            ),
+            properties=[
+                PropertySpec(
+                    name="rotated",
+                    code=ROTATED,
+                    strategies={
+                        "nums": "st.lists(st.integers(0, 9), min_size=1, max_size=6)",
+                        "k": "st.integers(0, 20)",
+                    },
+                )
+            ],
+        ),
+        [
+            "def rotate_left(nums: list[int], k: int) -> list[int]:\n    if not nums:\n"
+            "        return []\n    k %= len(nums)\n    return nums[k:] + nums[:k]\n"
+        ],
+        "def rotate_left(nums: list[int], k: int) -> list[int]:\n",
+    ),
+    _program(
+        "stdio-ambiguous-average",
+        "disagreement",
+        "Write `average(nums)` returning the average of a non-empty list of integers. As a "
+        "program, read the integers from one line of stdin and print their average.",
+        FLOOR_AVERAGE,
+        CodeTests(
+            asserts=_check(
+                "candidate([2, 4]) == 3",
+                "candidate([5]) == 5",
+                "candidate([1, 2, 3]) == 2",
+                "candidate([10, 20]) == 15",
+                "candidate([-3, -1]) == -2",
+            ),
+            stdio=_cases(("2 4\n", "3\n"), ("7 7 7\n", "7\n")),
+        ),
+        [
+            "def average(nums: list[int]) -> float:\n    return sum(nums) / len(nums)\n\n\n"
+            'if __name__ == "__main__":\n    print(average([int(t) for t in input().split()]))\n'
+        ],
+        "def average(nums: list[int]) -> float:\n",
+    ),
+]

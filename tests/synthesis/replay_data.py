@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from factory.synthesis.model import CodeCandidate
 from factory.synthesis.replay import SynthesisTranscript, bundled_path, seed_key
 from problems import CodeProblem, MathProblem, bundled_paths, load_problems
 from tests.synthesis import labelled_code, labelled_math
@@ -15,7 +16,7 @@ from tests.synthesis import labelled_code, labelled_math
 PER_SEED = 2
 
 
-def _fenced(reply: dict[str, str]) -> str:
+def _fenced(reply: dict[str, object]) -> str:
     return "Here is the new problem.\n\n```json\n" + json.dumps(reply, indent=1) + "\n```\n"
 
 
@@ -31,7 +32,7 @@ def _math_rows(math_seeds: list[MathProblem]) -> list[SynthesisTranscript]:
     math = [i for i in labelled_math.LABELLED if i.candidate.program_answer is None]
     for number, item in enumerate(math):
         candidate = item.candidate
-        reply = {"statement": candidate.statement}
+        reply: dict[str, object] = {"statement": candidate.statement}
         if candidate.proposed_answer is not None:
             reply["answer"] = candidate.proposed_answer
         seed = math_seeds[number // PER_SEED]
@@ -45,23 +46,32 @@ def _math_rows(math_seeds: list[MathProblem]) -> list[SynthesisTranscript]:
     return made
 
 
+def _code_reply(candidate: CodeCandidate) -> dict[str, object]:
+    """The generator's reply that makes `candidate`: whichever kinds of tests it has."""
+    tests = candidate.tests
+    reply: dict[str, object] = {"statement": candidate.statement}
+    if candidate.entry_point is not None:
+        reply["entry_point"] = candidate.entry_point
+        reply["signature"] = candidate.starter_code or ""
+    reply["reference"] = candidate.reference
+    if tests.asserts is not None:
+        reply["tests"] = tests.asserts.code
+    if tests.stdio:
+        reply["stdio"] = [case.model_dump() for case in tests.stdio]
+    if tests.properties:
+        reply["properties"] = [spec.model_dump() for spec in tests.properties]
+    return reply
+
+
 def _code_rows(code_seeds: list[CodeProblem]) -> list[SynthesisTranscript]:
     made: list[SynthesisTranscript] = []
-    code = [i for i in labelled_code.LABELLED if i.candidate.tests.asserts is not None]
-    for number, item in enumerate(code):
+    for number, item in enumerate(labelled_code.LABELLED):
         candidate = item.candidate
-        assert candidate.tests.asserts is not None and candidate.entry_point is not None
-        code_reply = {
-            "statement": candidate.statement,
-            "entry_point": candidate.entry_point,
-            "signature": candidate.starter_code or "",
-            "reference": candidate.reference,
-            "tests": candidate.tests.asserts.code,
-        }
         seed = code_seeds[number // PER_SEED]
         label = item.reason or "good"
+        text = _fenced(_code_reply(candidate))
         made.append(SynthesisTranscript(key=seed_key(seed.statement), sample=number % PER_SEED,
-                                        text=_fenced(code_reply), label=label))  # fmt: skip
+                                        text=text, label=label))  # fmt: skip
         made += [
             SynthesisTranscript(
                 key=candidate.statement,

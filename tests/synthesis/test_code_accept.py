@@ -55,3 +55,20 @@ def test_every_bad_candidate_is_rejected_for_its_own_reason(judged: Judged) -> N
     ambiguous = decisions["syn/ambiguous-mean"].detail  # passes the given tests, not the drawn
     assert "differential" in ambiguous and "expected" in ambiguous, ambiguous
     assert "survivors: line" in decisions["syn/happy-path-only"].detail
+
+
+def test_stdio_cases_and_properties_go_through_the_same_proofs(judged: Judged) -> None:
+    """Whole-program runs and properties are tests like asserts: the reference must pass them,
+    they must kill the mutants, the independent solution must agree on them."""
+    decisions = {decision.id: decision for _, decision in judged}
+    for name in ("stdio-sum", "stdio-factorial", "count-digits-both-ways"):
+        assert decisions[f"syn/{name}"].accepted, decisions[f"syn/{name}"].detail
+    assert decisions["syn/unique-sorted-property"].accepted
+    short = decisions["syn/stdio-odd-sum-short"]  # a stdin/stdout case fails the reference
+    assert short.reason == "reference-fails" and "stdio 1" in short.detail
+    rotate = decisions["syn/rotate-property-catches-reference"]  # only the property sees k > n
+    assert rotate.reason == "reference-fails" and "counterexample" in rotate.detail
+    one_case = decisions["syn/stdio-one-case"]  # one case with output 0: mutants survive
+    assert one_case.reason == "weak-tests" and (one_case.mutation_score or 0) < 0.8
+    average = decisions["syn/stdio-ambiguous-average"]  # floor or true division: unsaid
+    assert average.reason == "disagreement" and "differential" in average.detail

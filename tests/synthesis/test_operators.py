@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from factory.synthesis.operators import TEMPLATES, parse_math_reply, render
+import json
+
+from factory.synthesis.operators import TEMPLATES, parse_code_reply, parse_math_reply, render
 
 
 def test_every_operator_renders_its_seeds_numbered() -> None:
@@ -29,3 +31,29 @@ def test_math_reply_is_the_last_valid_fenced_json() -> None:
         '"program": "print(1)"}\n```'
     )
     assert numeric is not None and numeric.parameters == {"a": [3, 4]}
+
+
+def test_code_reply_may_hold_stdio_cases_and_properties_but_needs_a_test() -> None:
+    stdio = parse_code_reply(
+        '```json\n{"statement": "Print n squared.", "reference": "print(int(input()) ** 2)", '
+        '"stdio": [{"input": "3\\n", "output": "9\\n"}]}\n```'
+    )
+    assert stdio is not None and stdio.entry_point is None
+    tests = stdio.code_tests()
+    assert tests.asserts is None and [case.output for case in tests.stdio] == ["9\n"]
+    reply = {
+        "statement": "Write `double(x)`.",
+        "entry_point": "double",
+        "signature": "def double(x: int) -> int:",
+        "reference": "def double(x):\n    return 2 * x\n",
+        "tests": "def check(candidate):\n    assert candidate(2) == 4\n",
+        "properties": [
+            {"name": "even", "code": "def prop(candidate, x):\n    assert candidate(x) % 2 == 0\n",
+             "strategies": {"x": "st.integers()"}}
+        ],
+    }  # fmt: skip
+    both = parse_code_reply("```json\n" + json.dumps(reply) + "\n```")
+    assert both is not None
+    assert both.code_tests().asserts is not None and both.code_tests().properties[0].name == "even"
+    untested = {key: value for key, value in reply.items() if key not in ("tests", "properties")}
+    assert parse_code_reply("```json\n" + json.dumps(untested) + "\n```") is None

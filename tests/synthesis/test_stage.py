@@ -108,9 +108,16 @@ assert EVENS.tests.asserts is not None
 WEAK_TESTS = "def check(candidate):\n    assert candidate([]) == 0\n"
 
 
+STATEMENTS = {
+    1: EVENS.statement,
+    2: "Given a list of integers `nums`, add up only those divisible by two: `sum_evens(nums)`.",
+}
+
+
 class CodeEndpoint:
-    """Writes sum_evens twice, once with strong tests and once with weak ones (in arrival
-    order), then a garbled reply; solves it with a correct program."""
+    """Writes sum_evens twice, once with strong tests and once (in other words: a near-duplicate
+    would be rejected as one, whatever its tests) with weak ones (in arrival order), then a
+    garbled reply; solves it with a correct program."""
 
     def __init__(self) -> None:
         self.generated = 0
@@ -124,7 +131,7 @@ class CodeEndpoint:
             if tests is None:
                 return Reply(body=completion("I would rather not."))
             reply = {
-                "statement": EVENS.statement + " " * self.generated,
+                "statement": STATEMENTS[self.generated],
                 "entry_point": "sum_evens",
                 "signature": EVENS.starter_code,
                 "reference": EVENS.reference,

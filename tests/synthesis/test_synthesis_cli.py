@@ -30,7 +30,7 @@ def test_offline_synthesis_keeps_proven_problems_and_says_why_it_rejects(
     assert result.exit_code == 0, result.output
     [loaded] = load_problems([output])
     domains = Counter(problem.domain for problem in loaded.problems)
-    assert domains == {"math": 14, "code": 10}
+    assert domains == {"math": 16, "code": 14}
     assert all(p.source == "synthesized" and p.lineage is not None for p in loaded.problems)
     rejected = [json.loads(line) for line in (output.parent / "synthesis_rejected.jsonl").open()]
     reasons = Counter(row["reason"] for row in rejected)
@@ -38,4 +38,4 @@ def test_offline_synthesis_keeps_proven_problems_and_says_why_it_rejects(
         "no-agreement", "refuted-step", "leaked-answer", "near-duplicate", "unparseable",
         "reference-fails", "weak-tests", "disagreement",
     }  # fmt: skip
-    assert "24 kept" in result.output
+    assert "30 kept" in result.output

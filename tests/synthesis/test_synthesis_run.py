@@ -42,3 +42,13 @@ def test_a_run_with_synthesize_solves_and_exports_its_new_problems(
     solved = {json.loads(line)["problem_id"] for line in (out / "sft.jsonl").open()}
     new_math = {p.id for p in kept.problems if p.domain == "math"}
     assert new_math and new_math <= solved  # solved from the solutions that proved them
+    by_operator = stats["synthesized_by_operator"]
+    assert sum(n for counts in by_operator.values() for n in counts.values()) == 6
+    assert sum(c.get("accepted", 0) for c in by_operator.values()) == len(ids)
+    card = (out / "README.md").read_text()
+    assert f"New problems: 6 synthesized from the loaded ones, {len(ids)} kept" in card
+    assert "| accepted | " + str(len(ids)) + " |" in card
+    for chain, counts in by_operator.items():
+        assert f"| {chain} | {counts.get('accepted', 0)} | " in card
+    for reason in {row["reason"] for row in rejected}:
+        assert f"| rejected: {reason} | " in card

@@ -5,7 +5,9 @@ Every link `A op B` of a chain is one of: plain arithmetic (no unknowns), a clai
 identities are proven by exact simplification or refuted by a high-precision counterexample
 at random points. Equations are judged together: the system a step states must have the same
 solutions as the last system in the same unknowns, unless the step announces squaring,
-multiplying by something that can be zero, a case split or a side condition.
+multiplying by something that can be zero, a case split or a side condition. A step that
+follows from the earlier steps (every solution of them solves it: `r = 5` then `r^2 = 25`) is
+never refuted, even when a value solving it alone (`r = -5`) contradicts an earlier step.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ Payload = dict[str, Any]
 Solution = dict[sympy.Symbol, sympy.Basic]
 RELATION_SECONDS = 2.0
 SOLVE_SECONDS = 2.0
+KNOWLEDGE_SYSTEMS = 6  # earlier systems combined to decide whether a step follows from them
+KNOWLEDGE_ALTERNATIVES = 8
 
 _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)")
 _DEGREE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°")
@@ -429,7 +433,67 @@ def _close(
             continue
         if judgement.status != "unchecked":
             break
-    return judgement
+    if judgement.status != "refuted":
+        return judgement
+    try:
+        with budget(SOLVE_SECONDS * 3):
+            follows = _follows(history[since:-1], system)
+    except OutOfTime:
+        return judgement
+    if follows is None:
+        return judgement
+    implied, same = follows
+    if not same:
+        history.pop()  # weaker than what came before: the earlier steps stay the reference
+    return implied
+
+
+def _related(history: list[_System], symbols: set[sympy.Symbol]) -> list[_System]:
+    """Earlier systems linked to `symbols` through shared unknowns (`y = 2x + 1` links `x = 3`
+    to a step about `y`), newest first."""
+    chosen: list[_System] = []
+    reach = set(symbols)
+    grew = True
+    while grew:
+        grew = False
+        for system in reversed(history):
+            if system not in chosen and system.symbols & reach:
+                chosen.append(system)
+                reach |= system.symbols
+                grew = True
+    return chosen
+
+
+def _follows(history: list[_System], new: _System) -> tuple[Judgement, bool] | None:
+    """Whether every solution of the earlier steps solves `new` (and whether `new` also keeps
+    exactly those solutions); None when it cannot be shown. Earlier steps with no solution at
+    all prove nothing: they never make a step follow."""
+    related = _related(history, new.symbols)
+    if not related or len(related) > KNOWLEDGE_SYSTEMS:
+        return None
+    alternatives: list[list[sympy.Eq]] = [[]]
+    for system in related:
+        alternatives = [kept + more for kept in alternatives for more in system.alternatives]
+        if len(alternatives) > KNOWLEDGE_ALTERNATIVES:
+            return None
+    knowledge = _System(0, alternatives)
+    solutions = _solve(knowledge, sorted(knowledge.symbols, key=str))
+    if not solutions:
+        return None
+    symbols = sorted(new.symbols, key=str)
+    projections = [_project(solution, symbols) for solution in solutions]
+    points = [p for p in projections if p is not None]
+    if len(points) < len(projections) or any(_satisfies(new, p) is not True for p in points):
+        return None
+    steps = ", ".join(str(system.index) for system in sorted(related, key=lambda s: s.index))
+    own = _solve(new, symbols)
+    same = own is not None and all(
+        len(solution) == len(symbols)
+        and not any(value.free_symbols for value in solution.values())
+        and any(_same_point(solution, point) for point in points)
+        for solution in own
+    )
+    return Judgement("verified", f"follows from step(s) {steps}"), same
 
 
 def check_step(step: Payload, history: list[_System]) -> Payload:
