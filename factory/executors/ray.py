@@ -140,6 +140,7 @@ class RayVerifier:
         self.placed: Counter[str] = Counter()  # node id -> candidates it judged
         self.busy = 0.0  # seconds the batches spent judging, summed over the nodes
         self.batches = 0
+        self.running = 0  # batches submitted and not back yet
         for resource in self._needs:
             if _cluster_resources().get(resource, 0) < 1:
                 raise SandboxUnavailable(
@@ -182,22 +183,26 @@ class RayVerifier:
             task.remote(self._plugin, self._options, [jobs[position] for position in batch])
             for batch in batches
         ]
+        waiting = list(refs)
+        self.running += len(waiting)
         try:
-            waiting = list(refs)
             while waiting:
-                _, waiting = ray.wait(waiting, num_returns=len(waiting), timeout=WAIT_SECONDS)
+                ready, waiting = ray.wait(waiting, num_returns=len(waiting), timeout=WAIT_SECONDS)
+                self.running -= len(ready)
                 if waiting and not self._placeable():
                     raise ClusterError(
                         f"no node of the Ray cluster has {self._needs or 'a CPU'} any more"
                     )
             return list(ray.get(refs))
         except BaseException as error:
-            for ref in refs:  # the run goes on without them (or stops): free their slots
+            for ref in waiting:  # the run goes on without them (or stops): free their slots
                 ray.cancel(ref)
             if not isinstance(error, RayError):
                 raise
             first = (str(error).strip().splitlines() or [""])[0]
             raise ClusterError(f"a Ray batch failed: {type(error).__name__}: {first}") from error
+        finally:
+            self.running -= len(waiting)
 
     def _placeable(self) -> bool:
         have = _cluster_resources()
