@@ -15,6 +15,7 @@ import atexit
 import json
 import logging
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -34,6 +35,9 @@ from verifiers.verdict import Verdict
 SANDBOX = "sandbox"  # the custom resource of a node whose code sandbox passed the canary
 MAX_RETRIES = 3  # runs of a batch lost with its node (or its worker process), after the first
 WAIT_SECONDS = 5.0  # between checks that the cluster still has a node for the batches waiting
+# `verify` calls the pipeline keeps in flight per domain: the second call's batches take the slots
+# the first call's last batches leave idle, and its overhead overlaps the first one's work.
+IN_FLIGHT = 2
 # Per domain, what one batch asks of a node beyond one CPU; any other domain needs a CPU only.
 NEEDS: dict[str, dict[str, float]] = {"code": {SANDBOX: 1.0}}
 
@@ -111,7 +115,7 @@ _judge = ray.remote(max_retries=MAX_RETRIES)(judge)
 
 def _cluster_resources() -> dict[str, float]:
     """The cluster's total resources by name, as its live nodes advertise them."""
-    totals: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+    totals: dict[str, float] = ray.cluster_resources()
     return totals
 
 
@@ -130,7 +134,10 @@ def split(jobs: Sequence[tuple[Problem, str]], parts: int) -> list[list[int]]:
 
 
 class RayVerifier:
-    """A verifier plugin whose `verify` spreads each call over the cluster's free slots."""
+    """A verifier plugin whose `verify` spreads each call over the cluster's slots; safe to call
+    from several threads at once (`in_flight`)."""
+
+    in_flight = IN_FLIGHT
 
     def __init__(self, executor: RayExecutor, domain: str, plugin: str, options: Mapping[str, Any]):
         self._executor = executor
@@ -141,6 +148,7 @@ class RayVerifier:
         self.busy = 0.0  # seconds the batches spent judging, summed over the nodes
         self.batches = 0
         self.running = 0  # batches submitted and not back yet
+        self._lock = threading.Lock()  # over the counts above, updated by concurrent calls
         for resource in self._needs:
             if _cluster_resources().get(resource, 0) < 1:
                 raise SandboxUnavailable(
@@ -167,10 +175,12 @@ class RayVerifier:
                 )
             if len(judged.verdicts) != len(batch):
                 raise ClusterError(f"a batch of {len(batch)} came back with {len(judged.verdicts)}")
-            self.placed[judged.node] += len(batch)
-            self.busy += judged.seconds
-            self.batches += 1
             verdicts.update(zip(batch, judged.verdicts, strict=True))
+        with self._lock:
+            for batch, judged in zip(batches, results, strict=True):
+                self.placed[judged.node] += len(batch)
+                self.busy += judged.seconds
+                self.batches += 1
         return [verdicts[position] for position in range(len(jobs))]
 
     def _run(
@@ -184,11 +194,11 @@ class RayVerifier:
             for batch in batches
         ]
         waiting = list(refs)
-        self.running += len(waiting)
+        self._count(len(waiting))
         try:
             while waiting:
                 ready, waiting = ray.wait(waiting, num_returns=len(waiting), timeout=WAIT_SECONDS)
-                self.running -= len(ready)
+                self._count(-len(ready))
                 if waiting and not self._placeable():
                     raise ClusterError(
                         f"no node of the Ray cluster has {self._needs or 'a CPU'} any more"
@@ -202,7 +212,11 @@ class RayVerifier:
             first = (str(error).strip().splitlines() or [""])[0]
             raise ClusterError(f"a Ray batch failed: {type(error).__name__}: {first}") from error
         finally:
-            self.running -= len(waiting)
+            self._count(-len(waiting))
+
+    def _count(self, batches: int) -> None:
+        with self._lock:
+            self.running += batches
 
     def _placeable(self) -> bool:
         have = _cluster_resources()
