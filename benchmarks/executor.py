@@ -8,10 +8,10 @@ go through `verify` in calls of the pipeline's batch size, alternating executors
 times after a round 0 that starts the workers and draws the code problems' generated inputs
 (kept per process after that; printed apart). Each round's candidates get a fresh first line, so
 no math worker has parsed them before. Prints candidates/s per executor and domain (median over
-rounds; calls made as the pipeline makes them: one at a time for local, IN_FLIGHT at once for
+rounds; calls made as the pipeline makes them: one at a time for local, `in_flight` at once for
 ray), the ratio ray/local, and, from a last Ray pass of one call at a time, the measured cost of
 a candidate on one slot and the overhead of a call, the projected throughput as nodes are added
-(a call's candidates are what the nodes share, IN_FLIGHT calls at a time).
+(a call's candidates are what the nodes share; a bigger cluster gets more calls in flight).
 
     .venv/bin/python benchmarks/executor.py [--rounds 3] [--nodes 2] [--code 40]
 """
@@ -31,7 +31,7 @@ from pathlib import Path
 from ray.cluster_utils import Cluster
 
 from factory.executors.local import LocalExecutor
-from factory.executors.ray import IN_FLIGHT, RayExecutor, RayVerifier, node_resources
+from factory.executors.ray import RayExecutor, RayVerifier, calls_in_flight, node_resources
 from factory.pipeline import MAX_BATCH
 from problems import CodeProblem, MathProblem, Problem, bundled_paths, load_file, load_problems
 from verifiers.code.mutate import mutants
@@ -95,8 +95,8 @@ def per_call(verifier: RayVerifier, jobs: Jobs) -> list[tuple[float, float, int]
 
 def projection(calls: list[tuple[float, float, int]], jobs: int, slots: int) -> list[str]:
     """Candidates/s with n nodes of `slots` slots: a call of MAX_BATCH candidates costs the
-    measured overhead plus one slot's cost of its share of them, IN_FLIGHT calls at once, and
-    never more than the slots can judge."""
+    measured overhead plus one slot's cost of its share of each call in flight (as many as the
+    ray executor keeps for that many slots)."""
     cost = sum(busy for _, busy, _ in calls) / jobs  # seconds per candidate on one slot
     overhead = statistics.median(wall - busy / batches for wall, busy, batches in calls)
     lines = [
@@ -105,8 +105,12 @@ def projection(calls: list[tuple[float, float, int]], jobs: int, slots: int) -> 
     ]
     for nodes in (1, 2, 4, 8, 16, 32, 64):
         share = math.ceil(MAX_BATCH / (nodes * slots))
-        rate = min(IN_FLIGHT * MAX_BATCH / (overhead + cost * share), nodes * slots / cost)
-        lines.append(f"    {nodes:>3} nodes x {slots} slot: {rate:8.1f} candidates/s projected")
+        calls = calls_in_flight(nodes * slots)
+        rate = calls * MAX_BATCH / (overhead + calls * cost * share)
+        lines.append(
+            f"    {nodes:>3} nodes x {slots} slot: {rate:8.1f} candidates/s projected "
+            f"({calls} calls in flight)"
+        )
     return lines
 
 

@@ -35,6 +35,9 @@ def start(
     backend: Annotated[
         str, typer.Option("--backend", help=f"Sandbox for code: {', '.join(BACKEND_NAMES)}.")
     ] = "auto",
+    no_sandbox: Annotated[
+        bool, typer.Option("--no-sandbox", help="Offer no sandbox: this node judges math only.")
+    ] = False,
     block: Annotated[
         bool, typer.Option("--block", help="Stay in the foreground (containers, services).")
     ] = False,
@@ -46,7 +49,7 @@ def start(
     if head == (address is not None):
         err.print("error: pass exactly one of --head and --address HOST:PORT")
         raise typer.Exit(2)
-    resources, reason = node_resources(backend, num_cpus)
+    resources, reason = ({}, "--no-sandbox") if no_sandbox else node_resources(backend, num_cpus)
     if resources:
         err.print(f"this node offers {resources['sandbox']:g} sandbox slots", highlight=False)
     else:

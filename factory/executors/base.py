@@ -16,8 +16,8 @@ ExecutorName = Literal["local", "ray"]
 
 class ExecutorSettings(BaseModel):
     """`executor:` in the run config: `local` (the default) or `ray`; `address` (ray only) is
-    `auto`, `ray://host:port`, a cluster's `host:port`, or none to start a cluster here (or
-    join RAY_ADDRESS, as Ray does)."""
+    `auto` (RAY_ADDRESS, else the cluster `ray start` made on this machine), `ray://host:port`,
+    a head's `host:port`, or none: RAY_ADDRESS when set, else a cluster started here."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

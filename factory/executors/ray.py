@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -26,6 +27,7 @@ import ray
 from ray.exceptions import RayError
 
 from factory.executors.base import ExecutorUnavailable
+from factory.pipeline import MAX_BATCH
 from factory.preflight import preflight
 from problems import Problem
 from sandbox import SandboxUnavailable
@@ -35,9 +37,10 @@ from verifiers.verdict import Verdict
 SANDBOX = "sandbox"  # the custom resource of a node whose code sandbox passed the canary
 MAX_RETRIES = 3  # runs of a batch lost with its node (or its worker process), after the first
 WAIT_SECONDS = 5.0  # between checks that the cluster still has a node for the batches waiting
-# `verify` calls the pipeline keeps in flight per domain: the second call's batches take the slots
-# the first call's last batches leave idle, and its overhead overlaps the first one's work.
-IN_FLIGHT = 2
+# Candidates a slot gets from one call at least, before the pipeline keeps another call in flight:
+# a call holds MAX_BATCH candidates, so a cluster of more than MAX_BATCH / SHARE slots needs more
+# calls at once to keep every slot busy (and a second call's overhead overlaps the first's work).
+SHARE = 4
 # Per domain, what one batch asks of a node beyond one CPU; any other domain needs a CPU only.
 NEEDS: dict[str, dict[str, float]] = {"code": {SANDBOX: 1.0}}
 
@@ -133,11 +136,14 @@ def split(jobs: Sequence[tuple[Problem, str]], parts: int) -> list[list[int]]:
     return [batch for batch in batches if batch]
 
 
+def calls_in_flight(slots: float) -> int:
+    """`verify` calls to keep in flight so each of `slots` slots gets SHARE candidates or more."""
+    return max(1, math.ceil(slots * SHARE / MAX_BATCH))
+
+
 class RayVerifier:
     """A verifier plugin whose `verify` spreads each call over the cluster's slots; safe to call
-    from several threads at once (`in_flight`)."""
-
-    in_flight = IN_FLIGHT
+    from several threads at once (`in_flight`, set by the cluster's size when it opens)."""
 
     def __init__(self, executor: RayExecutor, domain: str, plugin: str, options: Mapping[str, Any]):
         self._executor = executor
@@ -155,6 +161,7 @@ class RayVerifier:
                     f"no node of the Ray cluster advertises the {resource!r} resource: start "
                     "nodes with `factory ray start` where Docker or bubblewrap works"
                 )
+        self.in_flight = calls_in_flight(self._slots())
         self.identity = self._run([[]], [])[0].identity
         self.name = self.identity.name
         self.version = self.identity.version
@@ -163,8 +170,7 @@ class RayVerifier:
         self.image_digest = self.identity.image_digest
 
     def verify(self, jobs: Sequence[tuple[Problem, str]]) -> list[Verdict]:
-        slots = _cluster_resources().get(next(iter(self._needs), "CPU"), 1)
-        batches = split(jobs, int(slots))
+        batches = split(jobs, int(self._slots()))
         results = self._run(batches, jobs)
         verdicts: dict[int, Verdict] = {}
         for batch, judged in zip(batches, results, strict=True):
@@ -218,6 +224,10 @@ class RayVerifier:
         with self._lock:
             self.running += batches
 
+    def _slots(self) -> float:
+        """Batches the cluster can run at once: its CPUs, or its units of what a batch needs."""
+        return _cluster_resources().get(next(iter(self._needs), "CPU"), 1)
+
     def _placeable(self) -> bool:
         have = _cluster_resources()
         needs = {"CPU": 1.0, **self._needs}
@@ -249,22 +259,23 @@ class RayExecutor:
     def _connect(self) -> None:
         if ray.is_initialized():
             return
+        address = self._address or os.environ.get("RAY_ADDRESS") or None
         started: dict[str, Any] = {}
-        if self._address is None:  # a cluster of this machine alone, offering what works here
+        if address is None:  # a cluster of this machine alone, offering what works here
             resources, reason = node_resources()
             if reason:
                 logging.getLogger(__name__).warning("this node offers no sandbox: %s", reason)
             started = {"resources": resources, "include_dashboard": False}
         try:
             ray.init(
-                self._address,
+                address or "local",
                 logging_level=logging.WARNING,
                 log_to_driver=False,
                 **started,
             )
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise ExecutorUnavailable(
-                f"cannot reach the Ray cluster at {self._address}: {error}; fix: start it "
+                f"cannot reach the Ray cluster at {address}: {error}; fix: start it "
                 "(`factory ray start --head` on its head node) or correct executor.address"
             ) from error
         self._started = True
@@ -279,6 +290,9 @@ class RayExecutor:
 def node_resources(backend: str = "auto", slots: int | None = None) -> tuple[dict[str, float], str]:
     """What this node advertises beyond its CPUs: `sandbox` (one unit per CPU, or `slots`) when
     a code verifier on `backend` judges the canary right here; else nothing, and why."""
+    slots = (os.cpu_count() or 1) if slots is None else slots
+    if slots == 0:
+        return {}, "no CPU offered for sandbox runs"
     try:
         verifier = load_verifier("code", {"backend": backend})
     except SandboxUnavailable as error:
@@ -289,4 +303,4 @@ def node_resources(backend: str = "auto", slots: int | None = None) -> tuple[dic
         verifier.close()
     if failure is not None:
         return {}, failure
-    return {SANDBOX: float(slots or os.cpu_count() or 1)}, ""
+    return {SANDBOX: float(slots)}, ""

@@ -25,7 +25,7 @@ cluster_utils = pytest.importorskip("ray.cluster_utils")
 from factory.executors.ray import RayVerifier, node_resources  # noqa: E402
 from problems import bundled_paths, load_problems  # noqa: E402
 
-MATH, CODE = 24, 8  # bundled problems of each domain in the run
+MATH, CODE = 16, 4  # bundled problems of each domain in the run
 
 
 @pytest.fixture(scope="module")
