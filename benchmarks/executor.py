@@ -3,17 +3,18 @@
 A Ray cluster of this machine (a head with no CPU for tasks and `--nodes` nodes of one CPU and
 one `sandbox` each) against the local executor (a pool of as many workers / sandbox runs as
 there are nodes): the same math traces (the bundled problems' solutions, and each with a wrong
-final answer) and the same programs (HumanEval's canonical solutions and one mutant of each)
-go through `verify` in calls of the pipeline's batch size, alternating executors, `--rounds`
-times after a round 0 that starts the workers and draws the code problems' generated inputs
-(kept per process after that; printed apart). Each round's candidates get a fresh first line, so
-no math worker has parsed them before. Prints candidates/s per executor and domain (median over
-rounds; calls made as the pipeline makes them: one at a time for local, `in_flight` at once for
-ray), the ratio ray/local, and, from a last Ray pass of one call at a time, the measured cost of
-a candidate on one slot and the overhead of a call, the projected throughput as nodes are added
-(a call's candidates are what the nodes share; a bigger cluster gets more calls in flight).
+final answer, `--math` times over) and the same programs (HumanEval's canonical solutions and one
+mutant of each) go through `verify` in calls of the pipeline's batch size, alternating
+executors, `--rounds` times after a round 0 that starts the workers and draws the code problems'
+generated inputs (kept per process after that; printed apart). Each candidate gets a fresh first
+line every round, so no math worker has parsed it before. Prints candidates/s per executor and
+domain (median over rounds; calls made as the pipeline makes them: one at a time for local,
+`in_flight` at once for ray), the ratio ray/local, and, from a last Ray pass of one call at a
+time, the measured cost of a candidate on one slot and the overhead of a call, the projected
+throughput as nodes are added (a call's candidates are what the nodes share; a bigger cluster
+gets more calls in flight).
 
-    .venv/bin/python benchmarks/executor.py [--rounds 3] [--nodes 2] [--code 40]
+    .venv/bin/python benchmarks/executor.py [--rounds 5] [--nodes 2] [--code 40] [--math 3]
 """
 
 from __future__ import annotations
@@ -64,10 +65,13 @@ def code_jobs(limit: int) -> Jobs:
 
 
 def fresh(jobs: Jobs, round_number: int, domain: str) -> Jobs:
-    """The same candidates under a text no worker has seen (the math workers keep what they
-    parsed): a first line naming the round."""
-    mark = f"# round {round_number}\n" if domain == "code" else f"Solution {round_number}:\n"
-    return [(problem, mark + text) for problem, text in jobs]
+    """The same candidates under texts no worker has seen (the math workers keep what they
+    parsed): a first line naming the round and the candidate."""
+    mark = "# Candidate {}.{}\n" if domain == "code" else "Solution {}.{}:\n"
+    return [
+        (problem, mark.format(round_number, index) + text)
+        for index, (problem, text) in enumerate(jobs)
+    ]
 
 
 def timed(verifier: Verifier, jobs: Jobs) -> float:
@@ -101,7 +105,8 @@ def projection(calls: list[tuple[float, float, int]], jobs: int, slots: int) -> 
     overhead = statistics.median(wall - busy / batches for wall, busy, batches in calls)
     lines = [
         f"    measured: {cost * 1000:.1f} ms per candidate on one slot, "
-        f"{overhead * 1000:.1f} ms overhead per call (submit, place, return, beyond the work)"
+        f"{overhead * 1000:.1f} ms overhead per call (beyond its mean batch's work: placing, "
+        "moving, the slowest batch's lag)"
     ]
     for nodes in (1, 2, 4, 8, 16, 32, 64):
         share = math.ceil(MAX_BATCH / (nodes * slots))
@@ -116,7 +121,8 @@ def projection(calls: list[tuple[float, float, int]], jobs: int, slots: int) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--math", type=int, default=3, help="times each math candidate is sent")
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--code", type=int, default=40, help="HumanEval problems")
     args = parser.parse_args()
@@ -127,7 +133,7 @@ def main() -> None:
     cluster = Cluster(initialize_head=True, head_node_args=head)
     for _ in range(args.nodes):
         cluster.add_node(num_cpus=1, resources=sandbox)
-    work = {"math": math_jobs(), "code": code_jobs(args.code)}
+    work = {"math": math_jobs() * args.math, "code": code_jobs(args.code)}
     print(f"{args.nodes} nodes of 1 CPU against a local pool of {args.nodes}; candidates: "
           + ", ".join(f"{domain} {len(jobs)}" for domain, jobs in work.items()))  # fmt: skip
     options = {"workers": args.nodes}

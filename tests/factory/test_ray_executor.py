@@ -1,20 +1,28 @@
 """The ray executor on a real Ray cluster of this machine (a head with no CPU for tasks, node A
 with the `sandbox` resource, node B without): the same run exports the same rows as the local
-executor, also when node B is killed mid-run, and no code batch is ever placed on node B."""
+executor, also when node B is killed mid-run or the driver is killed mid-run and run again, and
+no code batch is ever placed on node B."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
-from factory.config import RunConfig
+from factory.config import RunConfig, load_config
 from factory.run import Verifiers, build_teachers, execute, open_verifiers
 from problems import Problem
 from tests.factory.transcripts import write_problems
@@ -26,6 +34,7 @@ from factory.executors.ray import RayVerifier, node_resources  # noqa: E402
 from problems import bundled_paths, load_problems  # noqa: E402
 
 MATH, CODE = 16, 4  # bundled problems of each domain in the run
+FACTORY = Path(sys.executable).parent / "factory"
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +53,19 @@ def cluster() -> Iterator[Any]:
     )
     made.sandboxed = made.add_node(num_cpus=1, resources=sandbox)
     made.plain = made.add_node(num_cpus=1)
+    # Connected here, the runs share one driver, whose worker processes keep their verifiers
+    # warm from one run to the next (a run connects only when no driver is up).
+    ray.init(address=made.address, log_to_driver=False)
     yield made
+    ray.shutdown()
     made.shutdown()
 
 
 @pytest.fixture(scope="module")
 def problems(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Problem]]:
     every = [p for result in load_problems(bundled_paths()) for p in result.problems]
-    chosen = [p for p in every if p.domain == "math"][:MATH]
-    chosen += [p for p in every if p.domain == "code"][:CODE]
+    math = [p for p in every if p.domain == "math"][:MATH]
+    chosen: list[Problem] = [*math, *[p for p in every if p.domain == "code"][:CODE]]
     path = tmp_path_factory.mktemp("problems") / "problems.jsonl"
     write_problems(path, chosen)
     return path, chosen
@@ -119,6 +132,45 @@ def test_ray_exports_what_local_does_and_code_goes_only_to_sandbox_nodes(
     code, math = _placed(verifiers, "code"), _placed(verifiers, "math")
     assert set(code) == {cluster.sandboxed.node_id}, "code work on a node with no sandbox"
     assert set(math) == {cluster.sandboxed.node_id, cluster.plain.node_id}  # both nodes worked
+
+
+def _verdicts_stored(run_dir: Path) -> int:
+    store = run_dir / "run.sqlite"
+    if not store.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+
+
+def test_a_driver_killed_mid_run_resumes_from_the_store(
+    tmp_path: Path, cluster: Any, problems: tuple[Path, list[Problem]], local: Path
+) -> None:
+    path = tmp_path / "run.yaml"
+    settings = {
+        "problems": [str(problems[0])],
+        "run_dir": str(tmp_path / "run"),
+        "inject": {"enabled": False},
+        "executor": {"name": "ray", "address": cluster.address},
+    }
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    with (tmp_path / "killed.log").open("w") as log:
+        # Its own process group: the kill takes the driver and its math workers at once.
+        driver = subprocess.Popen(
+            [str(FACTORY), "run", "--config", str(path)], stderr=log, start_new_session=True
+        )
+        deadline = time.monotonic() + 120
+        while _verdicts_stored(tmp_path / "run") == 0 and driver.poll() is None:
+            assert time.monotonic() < deadline, "no verdict was stored in time"
+            time.sleep(0.02)
+        os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait()
+    assert driver.returncode == -signal.SIGKILL, (tmp_path / "killed.log").read_text()
+    assert not (tmp_path / "run/output/sft.jsonl").exists()  # killed before its export
+    _run(load_config(path, {}), problems[1])  # the rerun, from the store
+    assert _exported(tmp_path / "run/output") == _exported(local)
 
 
 def test_a_node_killed_mid_run_leaves_the_export_complete_and_the_same(
