@@ -9,10 +9,10 @@ executors, `--rounds` times after a round 0 that starts the workers and draws th
 generated inputs (kept per process after that; printed apart). Each candidate gets a fresh first
 line every round, so no math worker has parsed it before. Prints candidates/s per executor and
 domain (median over rounds; calls made as the pipeline makes them: one at a time for local,
-`in_flight` at once for ray), the ratio ray/local, and, from a last Ray pass of one call at a
-time, the measured cost of a candidate on one slot and the overhead of a call, the projected
-throughput as nodes are added (a call's candidates are what the nodes share; a bigger cluster
-gets more calls in flight).
+`in_flight` at once for ray), the ratio ray/local, and the projected throughput as nodes are
+added, from the measured cost of a candidate on one slot (the Ray rounds) and overhead of a call
+(a last Ray pass of one call at a time): a call's candidates are what the nodes share, and a
+bigger cluster gets more calls in flight.
 
     .venv/bin/python benchmarks/executor.py [--rounds 5] [--nodes 2] [--code 40] [--math 3]
 """
@@ -97,11 +97,10 @@ def per_call(verifier: RayVerifier, jobs: Jobs) -> list[tuple[float, float, int]
     return calls
 
 
-def projection(calls: list[tuple[float, float, int]], jobs: int, slots: int) -> list[str]:
+def projection(calls: list[tuple[float, float, int]], cost: float, slots: int) -> list[str]:
     """Candidates/s with n nodes of `slots` slots: a call of MAX_BATCH candidates costs the
-    measured overhead plus one slot's cost of its share of each call in flight (as many as the
-    ray executor keeps for that many slots)."""
-    cost = sum(busy for _, busy, _ in calls) / jobs  # seconds per candidate on one slot
+    measured overhead plus one slot's `cost` (seconds per candidate) of its share of each call
+    in flight (as many as the ray executor keeps for that many slots)."""
     overhead = statistics.median(wall - busy / batches for wall, busy, batches in calls)
     lines = [
         f"    measured: {cost * 1000:.1f} ms per candidate on one slot, "
@@ -149,12 +148,17 @@ def main() -> None:
             expect([problem for problem, _ in work[domain]])
     rates: dict[tuple[str, str], list[float]] = {key: [] for key in verifiers}
     first: dict[tuple[str, str], float] = {}
+    busy = {domain: 0.0 for domain in work}  # the Ray batches' judging seconds after round 0
     for round_number in range(args.rounds + 1):  # round 0 starts the workers and draws
         order = list(executors) if round_number % 2 == 0 else list(reversed(executors))
         for domain, jobs in work.items():
             for name in order:
-                seconds = timed(verifiers[name, domain], fresh(jobs, round_number, domain))
+                verifier = verifiers[name, domain]
+                before = getattr(verifier, "busy", 0.0)
+                seconds = timed(verifier, fresh(jobs, round_number, domain))
                 rate = len(jobs) / seconds
+                if round_number:
+                    busy[domain] += getattr(verifier, "busy", 0.0) - before
                 if round_number == 0:
                     first[name, domain] = rate
                 else:
@@ -177,7 +181,8 @@ def main() -> None:
         print(f"{label:<26}{local:>10.1f}{far:>10.1f}{far / local:>10.2f}x")
     for domain, jobs in work.items():
         print(f"projection, {domain}:")
-        print("\n".join(projection(calls[domain], len(jobs), 1)))
+        cost = busy[domain] / (len(jobs) * args.rounds)  # per candidate, on one slot
+        print("\n".join(projection(calls[domain], cost, 1)))
 
 
 if __name__ == "__main__":
