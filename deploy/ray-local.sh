@@ -14,5 +14,5 @@ fi
 "$FACTORY" ray start --head --port "$PORT" --num-cpus 0
 "$FACTORY" ray start --address "127.0.0.1:$PORT" --num-cpus 1
 "$FACTORY" ray start --address "127.0.0.1:$PORT" --num-cpus 1 --no-sandbox
-"$(dirname "$FACTORY")/ray" status --address "127.0.0.1:$PORT"
-echo "run: RAY_ADDRESS=auto $FACTORY run --executor ray"
+RAY_AUTH_MODE=token "$(dirname "$FACTORY")/ray" status --address "127.0.0.1:$PORT"
+echo "run: RAY_AUTH_MODE=token RAY_ADDRESS=127.0.0.1:$PORT $FACTORY run --executor ray"

@@ -4,6 +4,7 @@ advertising the `sandbox` resource only when its code sandbox judges the canary 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,11 +55,22 @@ def start(
         err.print(f"this node offers {resources['sandbox']:g} sandbox slots", highlight=False)
     else:
         err.print(f"no sandbox here, math batches only: {reason}", markup=False, soft_wrap=True)
-    command = [str(Path(sys.executable).parent / "ray"), "start"]
+    ray = str(Path(sys.executable).parent / "ray")
+    # Every node and driver authenticates with the cluster's token (~/.ray/auth_token, made
+    # here on the head when missing; copy it to each node, or set RAY_AUTH_TOKEN there).
+    environment = {**os.environ, "RAY_AUTH_MODE": "token"}
+    if head:
+        made = subprocess.run(
+            [ray, "get-auth-token", "--generate"], env=environment, capture_output=True, check=False
+        )
+        if made.returncode:
+            err.print(made.stderr.decode(errors="replace").strip(), markup=False)
+            raise typer.Exit(made.returncode)
+    command = [ray, "start"]
     command += ["--head", f"--port={port}"] if head else [f"--address={address}"]
     if num_cpus is not None:
         command.append(f"--num-cpus={num_cpus}")
     command.append(f"--resources={json.dumps(resources)}")
     if block:
         command.append("--block")
-    raise typer.Exit(subprocess.run(command, check=False).returncode)
+    raise typer.Exit(subprocess.run(command, env=environment, check=False).returncode)
