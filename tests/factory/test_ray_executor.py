@@ -30,7 +30,7 @@ from tests.factory.transcripts import write_problems
 ray = pytest.importorskip("ray")
 cluster_utils = pytest.importorskip("ray.cluster_utils")
 
-from factory.executors.ray import RayVerifier, node_resources  # noqa: E402
+from factory.executors.ray import RayVerifier, node_resources, split  # noqa: E402
 from problems import bundled_paths, load_problems  # noqa: E402
 
 MATH, CODE = 16, 4  # bundled problems of each domain in the run
@@ -200,3 +200,17 @@ def test_a_node_killed_mid_run_leaves_the_export_complete_and_the_same(
     assert not stats.incomplete
     assert _exported(tmp_path / "run/output") == _exported(local)
     assert math.batches > killed_at[0]  # batches were judged after the node was lost
+
+
+def test_a_call_is_split_into_near_equal_batches_that_keep_a_problem_together(
+    problems: tuple[Path, list[Problem]],
+) -> None:
+    chosen = problems[1][:5]
+    jobs = [(problem, str(copy)) for copy in range(3) for problem in chosen]  # 15, interleaved
+    batches = split(jobs, 4)
+    assert sorted(position for batch in batches for position in batch) == list(range(15))
+    assert [len(batch) for batch in batches] == [4, 4, 4, 3]
+    ids = [jobs[position][0].id for batch in batches for position in batch]
+    assert ids == sorted(ids)  # a problem's candidates side by side, cut only at a batch's end
+    assert split(jobs, 40) == [[position] for batch in batches for position in batch]
+    assert split([], 4) == []
