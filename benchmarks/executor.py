@@ -14,7 +14,7 @@ added, from the measured cost of a candidate on one slot (the Ray rounds) and ov
 (a last Ray pass of one call at a time): a call's candidates are what the nodes share, and a
 bigger cluster gets more calls in flight.
 
-    .venv/bin/python benchmarks/executor.py [--rounds 5] [--nodes 2] [--code 40] [--math 3]
+    .venv/bin/python benchmarks/executor.py [--rounds 7] [--nodes 2] [--code 40] [--math 3]
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def projection(calls: list[tuple[float, float, int]], cost: float, slots: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--math", type=int, default=3, help="times each math candidate is sent")
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--code", type=int, default=40, help="HumanEval problems")
