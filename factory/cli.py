@@ -16,6 +16,7 @@ from factory import debug
 from factory.inject.cli import inject
 from factory.problems_cli import problems_app
 from factory.push_cli import push
+from factory.ray_cli import ray_app
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
 from factory.store_cli import store_app
@@ -68,6 +69,7 @@ verify_app.command("audit")(verify_audit)
 app.add_typer(verify_app, name="verify")
 app.add_typer(verifiers_app, name="verifiers")
 app.add_typer(store_app, name="store")
+app.add_typer(ray_app, name="ray")
 
 
 INTERRUPTED = 130  # the shell's code for a program stopped by Ctrl-C

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from factory.executors.base import ExecutorSettings
 from factory.inject.model import InjectConfig
 from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, STATEMENT
 from factory.synthesis.model import SynthesisSettings
@@ -79,6 +80,7 @@ class RunConfig(_Strict):
     budget: int = Field(default=4, ge=1)  # most traces generated per problem
     prompts: Prompts = Prompts()
     verifiers: Verifiers = Verifiers()
+    executor: ExecutorSettings = ExecutorSettings()  # where verification runs: local or ray
     inject: InjectConfig = InjectConfig()  # corrected-mistake examples from verified traces
     synthesize: SynthesisSettings | None = None  # new proven problems from the loaded ones
     run_dir: Path = Path("runs/default")
@@ -241,6 +243,14 @@ verifiers:
       backend: auto         # docker when a daemon answers, else bwrap
       # workers: 2          # sandbox runs at once
       # examples: 100       # inputs each property-based test draws, once per problem
+
+# Where verification runs: `local` (worker processes and sandbox runs on this machine) or `ray`
+# (batches as Ray tasks across a cluster; generation and the run store stay here). With ray,
+# `address` is auto, ray://host:port or the head's host:port; none starts a cluster here.
+executor: local
+# executor:
+#   name: ray
+#   address: auto
 
 # Error injection: "made a mistake, caught it, fixed it" examples from verified traces, the
 # mistake proven wrong and the fix proven right (output/corrections.jsonl and

@@ -282,7 +282,11 @@ class _Run:
         try:
             async with asyncio.TaskGroup() as group:
                 self.group = group
-                loops = [group.create_task(self.verify_loop(d)) for d in self.verifiers]
+                loops = [
+                    group.create_task(self.verify_loop(domain))
+                    for domain, verifier in self.verifiers.items()
+                    for _ in range(getattr(verifier, "in_flight", 1))
+                ]
                 self.open_more()
                 if self.remaining:
                     await self.finished.wait()
@@ -478,7 +482,8 @@ class _Run:
         self.on_change(self.live)
 
     async def verify_loop(self, domain: str) -> None:
-        """One verifier call at a time, on every trace that is ready, in a worker thread."""
+        """One verifier call at a time, on every trace that is ready, in a worker thread (a
+        verifier with `in_flight` = n gets n such loops: a cluster's executor)."""
         queue = self.queues[domain]
         verifier = self.verifiers[domain]
         while True:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from factory.card import write_reports
 from factory.config import ConfigError, RunConfig
+from factory.executors import open_executor
 from factory.export import write_stored
 from factory.inject.model import Correction
 from factory.inject.output import write_corrections
@@ -34,7 +35,7 @@ from factory.teachers.openai_teacher import OpenAITeacher
 from factory.teachers.replay import ReplayTeacher
 from problems import Problem, RowError, bundled_paths, load_problems
 from sandbox import SandboxUnavailable
-from verifiers.plugins import Verifier, load_verifier
+from verifiers.plugins import Verifier
 
 OUTPUT = "output"  # the exported files, inside the run directory
 SYNTHESIZED = "synthesized.jsonl"  # new problems kept, in our loader format
@@ -99,11 +100,12 @@ def open_verifiers(config: RunConfig, problems: Sequence[Problem]) -> Verifiers:
     verifiers: dict[str, Verifier] = {}
     infos: dict[str, VerifierInfo] = {}
     skipped: dict[str, str] = {}
+    executor = open_executor(config.executor)
     try:
         for domain in domains:
             choice = getattr(config.verifiers, domain)
             try:
-                verifier = load_verifier(choice.name, choice.options)
+                verifier = executor.load(domain, choice.name, choice.options)
             except SandboxUnavailable as error:
                 skipped[domain] = str(error)
                 continue

@@ -14,6 +14,8 @@ from rich.table import Table
 from factory import debug
 from factory.config import EXAMPLE, ConfigError, RunConfig, load_config
 from factory.estimate import estimate
+from factory.executors import ExecutorUnavailable
+from factory.executors.base import ExecutorName
 from factory.pipeline import Live, TeacherSlot
 from factory.progress import reporting
 from factory.report import describe, summary_tables
@@ -153,6 +155,14 @@ def run(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Run on the first N problems only.")
     ] = None,
+    executor: Annotated[
+        ExecutorName | None,
+        typer.Option(
+            "--executor",
+            help="Where verification runs: local (this machine) or ray (a Ray cluster: the "
+            "config's executor.address, else RAY_ADDRESS, else one started here).",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -183,6 +193,8 @@ def run(
         overrides["verifiers.code.options.backend"] = backend
     if inline_reasoning is not None:
         overrides["inline_reasoning"] = inline_reasoning
+    if executor is not None:
+        overrides["executor.name"] = executor
     try:
         config = load_config(config_path, overrides)
         loaded, skipped = load_run_problems(config)
@@ -213,7 +225,13 @@ def run(
     )
     try:
         verifiers = open_verifiers(config, loaded)
-    except (ConfigError, VerifierNotFound, SandboxUnavailable, ValueError) as error:
+    except (
+        ConfigError,
+        VerifierNotFound,
+        SandboxUnavailable,
+        ValueError,
+        ExecutorUnavailable,
+    ) as error:
         raise _fail(str(error)) from error  # ValueError: an option the verifier refused
     for domain, reason in verifiers.skipped.items():
         err.print(

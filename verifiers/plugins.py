@@ -22,7 +22,9 @@ class Verifier(Protocol):
 
     A verifier may also define `expect(problems)`: `factory run` then passes it the run's
     problems of its domain, in order, before the first `verify` (the code verifier draws their
-    generated inputs ahead)."""
+    generated inputs ahead). One that sets `in_flight` (an int) gets that many `verify` calls at
+    once, from as many threads (the ray executor's, so a cluster's nodes are never idle between
+    two calls); otherwise one at a time."""
 
     name: str
     version: str

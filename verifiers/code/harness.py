@@ -217,7 +217,29 @@ def worker(request_fd: int, response_fd: int) -> None:
 
 
 def _describe(exc: BaseException) -> str:
-    return short("".join(traceback.format_exception(exc)))
+    return short(_traceback(exc))
+
+
+def _traceback(exc: BaseException) -> str:
+    """`exc`'s traceback without source lines: whether harness.py is still on disk when it is
+    formatted (a reset removes the files the candidate's user owns, which under Docker include
+    it) must not make a candidate's evidence depend on its place in a batch."""
+    described = traceback.TracebackException.from_exception(exc)
+    todo, seen = [described], set()
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        item.stack = traceback.StackSummary.from_list(
+            [
+                traceback.FrameSummary(frame.filename, frame.lineno, frame.name, line="")
+                for frame in item.stack
+            ]
+        )
+        todo += [chained for chained in (item.__cause__, item.__context__) if chained]
+        todo += item.exceptions or []
+    return "".join(described.format())
 
 
 def _run_main(load_fd: int) -> None:
@@ -239,8 +261,8 @@ def _run_main(load_fd: int) -> None:
         code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
         if not isinstance(exc.code, int | None):
             print(exc.code, file=sys.stderr)
-    except BaseException:
-        traceback.print_exc()
+    except BaseException as exc:
+        sys.stderr.write(_traceback(exc))
         code = 1
     with contextlib.suppress(BaseException):
         atexit._run_exitfuncs()
@@ -589,8 +611,7 @@ def _run_unit(
             details |= {"expected": exc.expected, "actual": exc.actual}
         return _result(name, kind, "failed", detail=_text(exc) or None, **details)
     except Exception as exc:
-        tb = traceback.format_exception(exc)
-        return _result(name, kind, "error", traceback="".join(tb), **_last_call(candidate))
+        return _result(name, kind, "error", traceback=_traceback(exc), **_last_call(candidate))
     finally:
         candidate.deadline = math.inf
 
@@ -1322,7 +1343,7 @@ def judge(config: dict[str, Any], zygote: Zygote) -> list[dict[str, Any]]:
 
 def _broken(exc: Exception) -> dict[str, Any]:
     """A broken test suite is the problem's fault: say so, don't pass."""
-    return {"tests": [], "harness_error": "".join(traceback.format_exception(exc))}
+    return {"tests": [], "harness_error": _traceback(exc)}
 
 
 def draw_each(problems: list[dict[str, Any]], zygote: Zygote, budget: float) -> dict[str, Any]:
