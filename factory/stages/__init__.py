@@ -1,1 +1,1 @@
-"""Pipeline stages, one module or package each; `factory.pipeline` and `factory.run` compose them."""
+"""Pipeline stages, one module or package each; `factory.run` composes them."""

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Origin = Literal["human", "synthetic", "corrected"]
-REFERENCE = "reference"  # the human solutions that come with the loaded problems
+REFERENCE: Literal["reference"] = "reference"  # the solutions the loaded problems come with
 
 
 class _Strict(BaseModel):
@@ -39,7 +39,7 @@ class DecontaminateSettings(_Strict):
 class MixSettings(_Strict):
     """Human-written solutions mixed in, verified like any trace, at a share of synthetic rows."""
 
-    human: list[Literal["reference"]] = Field(default_factory=lambda: ["reference"])
+    human: list[Literal["reference"]] = Field(default_factory=lambda: [REFERENCE])
     synthetic_share: float = Field(default=0.7, gt=0, lt=1)
 
 

@@ -35,8 +35,9 @@ def exact_key(text: str) -> bytes:
 def _spread(values: np.ndarray) -> np.ndarray:
     """A 64-bit mix of each value (multiply, xor-shift), so nearby inputs land far apart."""
     with np.errstate(over="ignore"):
-        mixed = values * _MIX
-        return mixed ^ (mixed >> np.uint64(29))
+        mixed: np.ndarray = values * _MIX
+        spread: np.ndarray = mixed ^ (mixed >> np.uint64(29))
+    return spread
 
 
 def shingles(text: str, size: int) -> np.ndarray:
@@ -78,7 +79,8 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
         values = values * np.uint32(0x85EBCA6B)
         values = values ^ (values >> np.uint32(13))
         values = values * np.uint32(0xC2B2AE35)
-        return values ^ (values >> np.uint32(16))
+        mixed: np.ndarray = values ^ (values >> np.uint32(16))
+    return mixed
 
 
 def minhash(hashes: np.ndarray, permutations: int) -> MinHash:
