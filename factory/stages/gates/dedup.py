@@ -3,13 +3,18 @@ shingles at least the threshold) problems across the run, and verified traces of
 
 Problems: the first in load order is kept (given problems load before synthesized ones), and a
 later copy names it; MinHash LSH finds the look-alikes among many, the exact Jaccard of the two
-shingle sets decides. Traces of one problem: the shortest is kept (in tokens; ties: the earlier
-in export order, i.e. the lower sample), and each other trace of its cluster names it; a problem
-has at most its budget of traces, so they are compared pairwise.
+shingle sets decides, and a near-duplicate problem must also use the same numbers in the same
+order as synthesis judges them (`x^2 - 49 = 0` is not `x^2 - 5x + 6 = 0`: new numbers make a
+new problem, with a new answer).
+
+Verified traces of one problem (a teacher's and the human solution alike): the shortest is kept
+(in tokens; ties: the earlier in export order, i.e. the lower sample), and each other trace of
+its cluster names it; a problem has at most its budget of traces, so they are compared pairwise.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +23,7 @@ from datasketch import MinHashLSH
 
 from factory.stages.gates.model import DedupSettings
 from factory.stages.gates.text import exact_key, jaccard, minhash, shingles, tokens
+from factory.synthesis.near_dup import NUMBERS, number_overlap, shape
 
 RECALL = 0.7  # LSH retrieves from this share of the threshold; the exact Jaccard decides
 
@@ -40,7 +46,7 @@ class ProblemIndex:
     def __init__(self, settings: DedupSettings) -> None:
         self.settings = settings
         self._exact: dict[bytes, str] = {}
-        self._sets: dict[str, np.ndarray] = {}
+        self._sets: dict[str, tuple[np.ndarray, Counter[str]]] = {}
         self._lsh = MinHashLSH(
             threshold=settings.threshold * RECALL, num_perm=settings.permutations
         )
@@ -50,16 +56,22 @@ class ProblemIndex:
         if key in self._exact:
             return Duplicate("duplicate", self._exact[key], 1.0)
         shingled = shingles(text, self.settings.shingle)
+        numbers = shape(text).numbers
         signature = minhash(shingled, self.settings.permutations)
         best: tuple[float, str] | None = None
         for other in self._lsh.query(signature):
-            similarity = jaccard(shingled, self._sets[other])
-            if similarity >= self.settings.threshold and (best is None or similarity > best[0]):
+            other_shingles, other_numbers = self._sets[other]
+            similarity = jaccard(shingled, other_shingles)
+            if (
+                similarity >= self.settings.threshold
+                and number_overlap(numbers, other_numbers) >= NUMBERS
+                and (best is None or similarity > best[0])
+            ):
                 best = (similarity, other)
         if best is not None:
             return Duplicate("near_duplicate", best[1], best[0])
         self._exact[key] = problem_id
-        self._sets[problem_id] = shingled
+        self._sets[problem_id] = (shingled, numbers)
         self._lsh.insert(problem_id, signature)
         return None
 

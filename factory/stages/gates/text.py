@@ -16,14 +16,16 @@ from datasketch import MinHash
 # A step or list number opening a line ("Step 2:", "3.", "**4)**"): renumbering a copy changes
 # nothing a reader learns, so it is not part of what is compared.
 _ENUMERATOR = re.compile(r"^\s*(?:\*\*)?(?:step\s*)?\d+\s*[.):]\s*(?:\*\*)?", re.I | re.M)
-_TOKEN = re.compile(r"[^\W_]+")  # words and numbers, any script; punctuation and layout dropped
+# Words and numbers (any script) and the operators that change a formula's meaning; other
+# punctuation and layout are dropped.
+_TOKEN = re.compile(r"[^\W_]+|[-+*/^=<>]")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio) that spreads bits
 _BASE = np.uint64(1_000_003)  # polynomial base of the rolling n-gram hash
 U64 = np.dtype(np.uint64)
 
 
 def normal(text: str) -> str:
-    """Lower case, no step numbers, words and numbers separated by single spaces."""
+    """Lower case, no step numbers, words, numbers and operators separated by single spaces."""
     return " ".join(_TOKEN.findall(_ENUMERATOR.sub(" ", text).lower()))
 
 
