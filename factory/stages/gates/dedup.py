@@ -3,9 +3,8 @@ shingles at least the threshold) problems across the run, and verified traces of
 
 Problems: the first in load order is kept (given problems load before synthesized ones), and a
 later copy names it; MinHash LSH finds the look-alikes among many, the exact Jaccard of the two
-shingle sets decides, and a near-duplicate problem must also use the same numbers in the same
-order as synthesis judges them (`x^2 - 49 = 0` is not `x^2 - 5x + 6 = 0`: new numbers make a
-new problem, with a new answer).
+shingle sets decides, and a near-duplicate problem must also use mostly the same numbers
+(`x^2 - 49 = 0` is not `x^2 - 5x + 6 = 0`: new numbers make a new problem, with a new answer).
 
 Verified traces of one problem (a teacher's and the human solution alike): the shortest is kept
 (in tokens; ties: the earlier in export order, i.e. the lower sample), and each other trace of
@@ -22,8 +21,15 @@ import numpy as np
 from datasketch import MinHashLSH
 
 from factory.stages.gates.model import DedupSettings
-from factory.stages.gates.text import exact_key, jaccard, minhash, shingles, tokens
-from factory.synthesis.near_dup import NUMBERS, number_overlap, shape
+from factory.stages.gates.text import (
+    exact_key,
+    jaccard,
+    minhash,
+    numbers,
+    same_numbers,
+    shingles,
+    tokens,
+)
 
 RECALL = 0.7  # LSH retrieves from this share of the threshold; the exact Jaccard decides
 
@@ -56,7 +62,7 @@ class ProblemIndex:
         if key in self._exact:
             return Duplicate("duplicate", self._exact[key], 1.0)
         shingled = shingles(text, self.settings.shingle)
-        numbers = shape(text).numbers
+        used = numbers(text)
         signature = minhash(shingled, self.settings.permutations)
         best: tuple[float, str] | None = None
         for other in self._lsh.query(signature):
@@ -64,14 +70,14 @@ class ProblemIndex:
             similarity = jaccard(shingled, other_shingles)
             if (
                 similarity >= self.settings.threshold
-                and number_overlap(numbers, other_numbers) >= NUMBERS
+                and same_numbers(used, other_numbers)
                 and (best is None or similarity > best[0])
             ):
                 best = (similarity, other)
         if best is not None:
             return Duplicate("near_duplicate", best[1], best[0])
         self._exact[key] = problem_id
-        self._sets[problem_id] = (shingled, numbers)
+        self._sets[problem_id] = (shingled, used)
         self._lsh.insert(problem_id, signature)
         return None
 

