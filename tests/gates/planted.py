@@ -146,3 +146,14 @@ def record(problem: Problem, text: str, origin: str = "synthetic", sample: int =
 def stored(records: Sequence[Record]) -> Iterator[dict[str, Any]]:
     """Records as the export reads them from the store: their JSON, decoded."""
     return (json.loads(r.model_dump_json()) for r in records)
+
+
+def edit(text: str) -> str:
+    """A near-copy: one word swapped for a synonym, spacing and punctuation touched."""
+    swapped = _SWAPS.sub(lambda m: SYNONYMS[m.group(0).lower()], text, count=1)
+    return swapped.replace(". ", ".  ").replace(",", " ,").rstrip(".") + " "
+
+
+def restyle(text: str) -> str:
+    """The same text in another case and layout: an exact duplicate once normalised."""
+    return "\n".join(line.upper().strip() for line in text.splitlines()) + "\n\n"

@@ -29,7 +29,7 @@ U64 = np.dtype(np.uint64)
 
 def normal(text: str) -> str:
     """Lower case, no step numbers, words, numbers and operators separated by single spaces."""
-    return " ".join(_TOKEN.findall(_ENUMERATOR.sub(" ", text).lower()))
+    return " ".join(_TOKEN.findall(_ENUMERATOR.sub(" ", text).casefold()))
 
 
 def exact_key(text: str) -> bytes:
