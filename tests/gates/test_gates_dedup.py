@@ -13,7 +13,7 @@ from factory.filtered import FilteredRow
 from factory.stages.gates.dedup import as_text, cluster
 from factory.stages.gates.model import DecontaminateSettings, GatesConfig, MixSettings
 from factory.stages.gates.stage import Gates
-from factory.stages.gates.text import exact_key, jaccard, minhash, shingles
+from factory.stages.gates.text import _BASE, Shape, _windows, exact_key, jaccard, minhash, shingles
 from problems import CodeProblem, MathProblem, Problem
 from tests.gates.planted import bundled, edit, humaneval, record, renumber, restyle, stored
 
@@ -40,7 +40,7 @@ def test_a_cluster_of_copies_keeps_its_shortest_trace_and_the_others_name_it() -
     texts = [copies[3], copies[0], original, copies[1], distinct, copies[2]]
     records = [record(problem, text, sample=i) for i, text in enumerate(texts)]
     rows = list(Gates(CONFIG, {problem.id: problem}, None).decide(stored(records)))
-    lengths = {r.id: as_text(r.id, r.messages[-1].content, 5).length for r in records}
+    lengths = {r.id: Shape(r.messages[-1].content, 5).length for r in records}
     cluster_ids = [r.id for r in records if r.id != records[4].id]
     shortest = min(cluster_ids, key=lambda i: (lengths[i], cluster_ids.index(i)))
     assert {row.id for row in rows} == set(cluster_ids) - {shortest}  # the distinct one stays
@@ -121,7 +121,7 @@ WORDS = st.sampled_from(
 def test_no_two_kept_traces_are_as_similar_as_the_threshold(
     texts: list[str], threshold: float
 ) -> None:
-    shaped = [as_text(f"r{i}", text, 5) for i, text in enumerate(texts)]
+    shaped = [as_text(f"r{i}", Shape(text, 5)) for i, text in enumerate(texts)]
     dropped = cluster(shaped, threshold)
     kept = [t for t in shaped if t.id not in dropped]
     by_id = {t.id: t for t in shaped}
@@ -146,3 +146,17 @@ def test_the_signature_is_datasketchs_own(texts: list[str]) -> None:
     reference.update_batch(hashed.tolist())
     assert np.array_equal(minhash(hashed, 64).hashvalues, reference.hashvalues)
     assert exact_key(" ".join(texts)) == exact_key("  ".join(texts).upper())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=0, max_size=40), st.integers(1, 13))
+def test_every_window_hash_is_the_polynomial_of_its_window(values: list[int], width: int) -> None:
+    """The prefix-sum trick gives each window the hash a direct polynomial gives it."""
+    hashed = _windows(np.array(values, dtype=np.uint64), width)
+    expected = []
+    for start in range(len(values) - width + 1):
+        total = 0
+        for value in values[start : start + width]:
+            total = (total * int(_BASE) + value) % 2**64
+        expected.append(total)
+    assert hashed.tolist() == expected

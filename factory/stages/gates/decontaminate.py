@@ -21,12 +21,12 @@ from datasketch import MinHashLSH
 
 from factory.stages.gates.model import DecontaminateSettings
 from factory.stages.gates.text import (
+    Shape,
     jaccard,
     minhash,
     ngram_hashes,
     numbers,
     same_numbers,
-    shingles,
     tokens,
 )
 from problems import CodeProblem, Problem, load_file
@@ -108,10 +108,11 @@ class Benchmarks:
             self.items.append(Item(problem.source, problem.id, tuple(words)))
             self.sizes[problem.source] = self.sizes.get(problem.source, 0) + 1
             for text in texts:
-                hashed = ngram_hashes(tokens(text), self.n)
+                shape = Shape(text, shingle)
+                hashed = ngram_hashes(shape.tokens, self.n)
                 grams.append(hashed)
                 owners.append(np.full(len(hashed), index, dtype=np.int32))
-                shingled = shingles(text, shingle)
+                shingled = shape.shingles
                 signature = minhash(shingled, permutations)
                 self._lsh.insert(len(self._sets), signature)
                 signatures.append(signature.hashvalues)
@@ -127,16 +128,17 @@ class Benchmarks:
     def __len__(self) -> int:
         return len(self.items)
 
-    def hit(self, text: str) -> Hit | None:
-        """The contamination of `text`, if any: a shared n-gram first, else a reworded copy."""
-        words = tokens(text)
-        found = self._ngram(words)
+    def hit(self, text: str, shape: Shape | None = None) -> Hit | None:
+        """The contamination of `text` (whose `Shape`, at this index's shingle size, may be
+        given), if any: a shared n-gram first, else a reworded copy."""
+        shape = Shape(text, self.shingle) if shape is None else shape
+        found = self._ngram(shape)
         if found is not None:
             return found
-        return self._near(words, text)
+        return self._near(shape, text)
 
-    def _ngram(self, words: list[str]) -> Hit | None:
-        hashed = ngram_hashes(words, self.n)
+    def _ngram(self, shape: Shape) -> Hit | None:
+        hashed = ngram_hashes(shape.tokens, self.n)
         if not len(hashed) or not len(self._grams):
             return None
         where = np.searchsorted(self._grams, hashed)
@@ -152,11 +154,11 @@ class Benchmarks:
         longest = int(np.argmax(run_ends - run_starts))
         first, last = int(starts[run_starts[longest]]), int(starts[run_ends[longest]])
         item = self.items[int(self._owners[where[first]])]
-        span = words[first : last + self.n]
+        span = shape.normal.split()[first : last + self.n]
         return Hit(item.benchmark, item.item_id, "ngram", _quote(span), len(span))
 
-    def _near(self, words: list[str], text: str) -> Hit | None:
-        shingled = shingles(text, self.shingle)
+    def _near(self, shape: Shape, text: str) -> Hit | None:
+        shingled = shape.shingles
         signature = minhash(shingled, self.permutations)
         keys = np.fromiter(self._lsh.query(signature), dtype=np.int64)
         if not len(keys):
@@ -176,6 +178,7 @@ class Benchmarks:
         if best is None:
             return None
         item = self.items[best[1]]
+        words = shape.normal.split()
         match = SequenceMatcher(None, words, item.words, autojunk=False).find_longest_match()
         span = words[match.a : match.a + match.size]
         return Hit(item.benchmark, item.item_id, "minhash", _quote(span), len(span), best[0])

@@ -21,15 +21,7 @@ import numpy as np
 from datasketch import MinHashLSH
 
 from factory.stages.gates.model import DedupSettings
-from factory.stages.gates.text import (
-    exact_key,
-    jaccard,
-    minhash,
-    numbers,
-    same_numbers,
-    shingles,
-    tokens,
-)
+from factory.stages.gates.text import Shape, jaccard, minhash, numbers, same_numbers
 
 RECALL = 0.7  # LSH retrieves from this share of the threshold; the exact Jaccard decides
 
@@ -57,11 +49,13 @@ class ProblemIndex:
             threshold=settings.threshold * RECALL, num_perm=settings.permutations
         )
 
-    def check(self, problem_id: str, text: str) -> Duplicate | None:
-        key = exact_key(text)
+    def check(self, problem_id: str, text: str, shape: Shape | None = None) -> Duplicate | None:
+        """Keep `text` (whose `Shape` may be given), or name the kept problem it duplicates."""
+        shape = Shape(text, self.settings.shingle) if shape is None else shape
+        key = shape.key
         if key in self._exact:
             return Duplicate("duplicate", self._exact[key], 1.0)
-        shingled = shingles(text, self.settings.shingle)
+        shingled = shape.shingles
         used = numbers(text)
         signature = minhash(shingled, self.settings.permutations)
         best: tuple[float, str] | None = None
@@ -92,8 +86,8 @@ class Text:
     shingles: np.ndarray
 
 
-def as_text(record_id: str, text: str, shingle: int) -> Text:
-    return Text(record_id, len(tokens(text)), exact_key(text), shingles(text, shingle))
+def as_text(record_id: str, shape: Shape) -> Text:
+    return Text(record_id, shape.length, shape.key, shape.shingles)
 
 
 def cluster(texts: Sequence[Text], threshold: float) -> dict[str, Duplicate]:

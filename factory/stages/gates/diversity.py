@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from factory.stages.gates.model import Diversity, Lengths
-from factory.stages.gates.text import U64, ngram_hashes, tokens
+from factory.stages.gates.text import U64, ngram_hashes, token_hashes
 
 SKETCH = 4096  # smallest hashes kept per distinct-n estimate (relative error about 1/sqrt(k))
 RATE_BINS = ("0.0-0.2", "0.2-0.4", "0.4-0.6", "0.6-0.8", "0.8-1.0")
@@ -25,8 +25,8 @@ class Distinct:
     total: int = 0
     smallest: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=U64))
 
-    def add(self, words: list[str]) -> None:
-        hashed = ngram_hashes(words, self.n)
+    def add(self, tokens: np.ndarray) -> None:
+        hashed = ngram_hashes(tokens, self.n)
         self.total += len(hashed)
         if len(self.smallest) == SKETCH:
             hashed = hashed[hashed < self.smallest[-1]]
@@ -91,10 +91,10 @@ class Figures:
     problems: set[str] = field(default_factory=set)
 
     def add(self, what: str, text: str) -> None:
-        words = tokens(text)
+        hashed = token_hashes(text)
         for sketch in self.distinct[what]:
-            sketch.add(words)
-        self.lengths[what].add(len(words))
+            sketch.add(hashed)
+        self.lengths[what].add(len(hashed))
 
     def row(self, problem_id: str, statement: str | None, topic: str, source: str,
             origin: str, text: str) -> None:  # fmt: skip

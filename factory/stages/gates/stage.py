@@ -16,10 +16,11 @@ from typing import Any
 
 from factory.filtered import FilteredRow
 from factory.stages.gates.decontaminate import Benchmarks
-from factory.stages.gates.dedup import ProblemIndex, as_text, cluster
+from factory.stages.gates.dedup import ProblemIndex, Text, as_text, cluster
 from factory.stages.gates.diversity import Figures, rate_bin
 from factory.stages.gates.mix import Candidate, candidate, left_out, plan
 from factory.stages.gates.model import GatesConfig, GatesReport, MixReport
+from factory.stages.gates.text import Shape
 from problems import Problem
 
 Stored = dict[str, Any]  # a record's stored JSON, decoded
@@ -89,47 +90,50 @@ class Gates:
                 for record in records:
                     yield self._drop(record, reason, evidence, kept_id)
                 return
-        sft: list[Stored] = []
+        sft: list[Text] = []
+        kept: list[Stored] = []
+        shingle = self.settings.dedup.shingle
         for record in records:
             if origin(record) == "human" and record["kind"] == "rejected":
                 yield self._drop(record, "human_failed", {"reason": record.get("reason") or ""})
                 continue
-            hit = self._contamination(record)
+            shapes = [(text, Shape(text, shingle)) for text in answers(record)]
+            hit = self._contamination(shapes)
             if hit is not None:
                 yield self._drop(record, "contaminated", {"on": "solution", **hit})
                 continue
             if record["kind"] == "verified":
-                sft.append(record)
-        yield from self._dedup(sft)
-        yield from self._caps(problem, [r for r in sft if r["id"] not in self.dropped])
+                kept.append(record)
+                sft.append(as_text(record["id"], shapes[0][1]))
+        yield from self._dedup(kept, sft)
+        yield from self._caps(problem, [r for r in kept if r["id"] not in self.dropped])
 
     def _problem_gate(self, problem: Problem) -> tuple[str, dict[str, str], str | None] | None:
         """Why every record of this problem is left out (its statement is a benchmark item's,
         or a kept problem's), if it is."""
+        shape = Shape(problem.statement, self.settings.dedup.shingle)
         if self.benchmarks is not None:
-            hit = self.benchmarks.hit(problem.statement)
+            hit = self.benchmarks.hit(problem.statement, shape)
             if hit is not None:
                 return "contaminated", {"on": "problem", **hit.evidence()}, None
         if self.settings.dedup.enabled:
-            duplicate = self.index.check(problem.id, problem.statement)
+            duplicate = self.index.check(problem.id, problem.statement, shape)
             if duplicate is not None:
                 return f"{duplicate.reason}_problem", duplicate.evidence(), duplicate.kept_id
         return None
 
-    def _contamination(self, record: Stored) -> dict[str, str] | None:
+    def _contamination(self, shapes: list[tuple[str, Shape]]) -> dict[str, str] | None:
         if self.benchmarks is None:
             return None
-        for text in answers(record):
-            hit = self.benchmarks.hit(text)
+        for text, shape in shapes:
+            hit = self.benchmarks.hit(text, shape)
             if hit is not None:
                 return hit.evidence()
         return None
 
-    def _dedup(self, sft: list[Stored]) -> Iterator[FilteredRow]:
+    def _dedup(self, sft: list[Stored], texts: list[Text]) -> Iterator[FilteredRow]:
         if not self.settings.dedup.enabled or len(sft) < 2:
             return
-        shingle = self.settings.dedup.shingle
-        texts = [as_text(record["id"], answers(record)[0], shingle) for record in sft]
         duplicates = cluster(texts, self.settings.dedup.threshold)
         for record in sft:
             found = duplicates.get(record["id"])

@@ -32,6 +32,75 @@ def normal(text: str) -> str:
     return " ".join(_TOKEN.findall(_ENUMERATOR.sub(" ", text).casefold()))
 
 
+# Polynomial hashes of every window at once: with prefix sums of value * B^-i (B odd, so it has
+# an inverse modulo 2^64), a window's hash is one subtraction and one multiplication.
+_INVERSE = np.uint64(pow(int(_BASE), -1, 2**64))
+_powers = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))  # B^k, B^-k for k < size
+
+
+def _power_tables(size: int) -> tuple[np.ndarray, np.ndarray]:
+    global _powers
+    if len(_powers[0]) < size:
+        grown = max(size, 2 * len(_powers[0]))
+        _powers = tuple(  # type: ignore[assignment]
+            np.concatenate([[np.uint64(1)], np.cumprod(np.full(grown - 1, b, dtype=np.uint64))])
+            for b in (_BASE, _INVERSE)
+        )
+    return _powers
+
+
+def _windows(values: np.ndarray, width: int) -> np.ndarray:
+    """The polynomial hash of every run of `width` consecutive values (uint64), in order."""
+    count = len(values) - width + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    powers, inverses = _power_tables(len(values) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(values) + 1, dtype=np.uint64)
+        np.cumsum(values * inverses[: len(values)], out=prefix[1:])
+        hashed: np.ndarray = (prefix[width:] - prefix[:count]) * powers[width - 1 : len(values)]
+    return hashed
+
+
+class Shape:
+    """One text as the gates see it, computed once: its normal form, its exact key, its tokens'
+    hashes and its character shingles."""
+
+    __slots__ = ("key", "length", "normal", "shingles", "tokens")
+
+    def __init__(self, text: str, shingle: int) -> None:
+        self.normal = normal(text)
+        raw = self.normal.encode()
+        self.key = hashlib.blake2b(raw, digest_size=16).digest()
+        data = np.frombuffer(raw, dtype=np.uint8).astype(np.uint64)
+        self.tokens = _token_hashes(data)
+        self.length = len(self.tokens)
+        if len(data) < shingle:
+            data = np.concatenate([data, np.zeros(shingle - len(data), dtype=np.uint64)])
+        grams = _spread(_windows(data, shingle)) >> np.uint64(32)
+        self.shingles = np.unique(grams.astype(np.uint32))
+
+
+def _token_hashes(data: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each token of a normal form (tokens are split by single spaces)."""
+    if not len(data):
+        return np.zeros(0, dtype=np.uint64)
+    spaces = np.flatnonzero(data == 32)
+    starts = np.concatenate([[0], spaces + 1])
+    ends = np.concatenate([spaces, [len(data)]])
+    powers, inverses = _power_tables(len(data) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(data) + 1, dtype=np.uint64)
+        np.cumsum(data * inverses[: len(data)], out=prefix[1:])
+        hashed = (prefix[ends] - prefix[starts]) * powers[ends - 1]
+    return _spread(hashed)
+
+
+def token_hashes(text: str) -> np.ndarray:
+    """The hash of each normalised token of `text`."""
+    return _token_hashes(np.frombuffer(normal(text).encode(), dtype=np.uint8).astype(np.uint64))
+
+
 def exact_key(text: str) -> bytes:
     """What two texts equal after normalisation share: 16 bytes of their hash."""
     return hashlib.blake2b(normal(text).encode(), digest_size=16).digest()
@@ -61,15 +130,7 @@ def _spread(values: np.ndarray) -> np.ndarray:
 def shingles(text: str, size: int) -> np.ndarray:
     """The set of character `size`-grams of the normalised text, as sorted unique uint32 hashes
     (a text shorter than `size` is one shingle)."""
-    data = np.frombuffer(normal(text).encode(), dtype=np.uint8).astype(U64)
-    if len(data) < size:
-        data = np.concatenate([data, np.zeros(size - len(data), dtype=U64)])
-    count = len(data) - size + 1
-    rolled = np.zeros(count, dtype=U64)
-    with np.errstate(over="ignore"):
-        for offset in range(size):
-            rolled = rolled * np.uint64(257) + data[offset : offset + count]
-    return np.unique((_spread(rolled) >> np.uint64(32)).astype(np.uint32))
+    return Shape(text, size).shingles
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -119,24 +180,11 @@ def minhash(hashes: np.ndarray, permutations: int) -> MinHash:
     )
 
 
-@lru_cache(maxsize=1 << 18)
-def _token_hash(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
-
-
 def tokens(text: str) -> list[str]:
     """The normalised tokens n-gram overlap counts in."""
     return normal(text).split()
 
 
-def ngram_hashes(words: list[str], n: int) -> np.ndarray:
+def ngram_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
     """A 64-bit hash of each run of `n` consecutive tokens, in order (none for a shorter text)."""
-    if len(words) < n:
-        return np.zeros(0, dtype=U64)
-    values = np.fromiter((_token_hash(w) for w in words), dtype=U64, count=len(words))
-    count = len(words) - n + 1
-    rolled = np.zeros(count, dtype=U64)
-    with np.errstate(over="ignore"):
-        for offset in range(n):
-            rolled = rolled * _BASE + values[offset : offset + count]
-    return _spread(rolled)
+    return _spread(_windows(token_hashes, n))
