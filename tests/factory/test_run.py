@@ -60,6 +60,7 @@ def write_config(tmp_path: Path, **settings: Any) -> Path:
         "budget": 3,
         "run_dir": "run",
         "verifiers": {"code": {"options": {"backend": "bwrap", "examples": 10}}},
+        "gates": {"enabled": False},  # every judged trace exported: tests/gates test the gates
     } | settings
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -205,6 +206,7 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
         "sft": 8,
         "rejected": 5,
         "preferences": 5,
+        "filtered": 0,
         "corrections": 2,  # the inject stage's default share: 2 of 8 + 2 is at most 25%
         # a pair only where the negative reaches a wrong answer (real mistakes come first, and
         # a lucky-step trace's does not)
