@@ -242,17 +242,16 @@ def export_gated(
     staged: Path,
 ) -> tuple[dict[str, int], GatesReport | None]:
     """sft, rejected, preferences and filtered from the records `ids` names, read twice from
-    the store with the gates on (once to decide, once to write what they keep), once with them
-    off; `exported` counts every judged trace, kept or not. Returns the rows per file and the
-    gates' report."""
+    the store with the gates on (once to decide, once to write what they keep); with them off,
+    sft, rejected and preferences from one read. `exported` counts every judged trace, kept or
+    not. Returns the rows per file and the gates' report."""
 
     def stored() -> Iterator[dict[str, object]]:
         return map(json.loads, store.record_bodies(ids()))
 
     formats, inline = config.export, config.inline_reasoning
     if not config.gates.enabled:
-        counts = write_stored(exported.count(stored()), staged, formats, inline)
-        return counts | {FILTERED: write_filtered([], staged, formats)}, None
+        return write_stored(exported.count(stored()), staged, formats, inline), None
     gates = Gates(config.gates, {p.id: p for p in problems}, benchmarks)
     filtered = write_filtered(gates.decide(exported.count(stored())), staged, formats)
     counts = write_stored(gates.keep(stored()), staged, formats, inline)

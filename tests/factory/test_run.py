@@ -206,7 +206,6 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
         "sft": 8,
         "rejected": 5,
         "preferences": 5,
-        "filtered": 0,
         "corrections": 2,  # the inject stage's default share: 2 of 8 + 2 is at most 25%
         # a pair only where the negative reaches a wrong answer (real mistakes come first, and
         # a lucky-step trace's does not)
