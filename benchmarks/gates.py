@@ -2,12 +2,12 @@
 problems copied from the benchmark) deduplicated and decontaminated against HumanEval and a
 5,000-item GSM8K-format benchmark file, as the export runs them (decide, then keep).
 
-Prints, per size, rows/s and the peak memory of a process that ran only that size (each size in
-its own process, so the figures do not mix), beside the same gates with MinHash signatures made
-the plain datasketch way (`MinHash.update_batch` over shingle bytes, its default SHA-1): the peer
-our numpy signatures replace. Also the recall of the planted copies.
+First the gates beside the same gates with MinHash signatures made the plain datasketch way
+(`MinHash.update_batch`, a Python call per shingle: the peer our numpy signatures replace),
+alternating in one process, medians. Then, per size, rows/s and the peak memory of a process that
+ran only that size, and the recall of the planted copies.
 
-    .venv/bin/python benchmarks/gates.py [--sizes 25000 50000 100000] [--peer-size 10000]
+    .venv/bin/python benchmarks/gates.py [--sizes 25000 50000 100000] [--compare 5000]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +31,7 @@ from datasketch import MinHash
 
 import factory.stages.gates.decontaminate as decontaminate_module
 import factory.stages.gates.dedup as dedup_module
+import factory.stages.gates.text as text_module
 from factory.run import open_benchmarks
 from factory.stages.gates.model import DecontaminateSettings, GatesConfig, MixSettings
 from factory.stages.gates.stage import Gates
@@ -144,31 +146,74 @@ def records(size: int, questions: list[str]) -> Iterator[dict[str, Any]]:
 
 
 def peer_minhash(hashes: np.ndarray, permutations: int) -> MinHash:
-    """The plain datasketch way: each shingle's bytes through its default hash, one at a time."""
-    signature = MinHash(num_perm=permutations, permutations=_PEER[permutations], scheme="affine32")
-    signature.update_batch([int(h).to_bytes(4, "little") for h in hashes])
+    """The plain datasketch way: `update_batch`, its Python hash call per shingle (the same
+    values as ours, so the two share one benchmark index)."""
+    signature = MinHash(num_perm=permutations, hashfunc=_identity, permutations=_PEER[0],
+                        scheme="affine32")  # fmt: skip
+    signature.update_batch(hashes.tolist())
     return signature
 
 
-_PEER: dict[int, Any] = {}
+def _identity(value: int) -> int:
+    return value
 
 
-def measure(size: int, peer: bool, bench: Path, questions: list[str], queue: Any) -> None:
-    """One size in this process: rows/s of decide + keep, peak RSS, and recall."""
-    if peer:
-        _PEER[128] = MinHash(num_perm=128).permutations
-        for module in (decontaminate_module, dedup_module):  # the gates' own signature swapped
-            setattr(module, "minhash", peer_minhash)  # noqa: B010
+_PEER: list[Any] = []
+OURS = text_module.minhash
+
+
+def _signatures(peer: bool) -> None:
+    """Swap the gates' MinHash for the peer's, or back."""
+    if not _PEER:
+        _PEER.append(MinHash(num_perm=128).permutations)
+    for module in (decontaminate_module, dedup_module):
+        setattr(module, "minhash", peer_minhash if peer else OURS)  # noqa: B010
+
+
+def _problems(
+    size: int, questions: list[str]
+) -> tuple[dict[str, MathProblem], dict[str, set[str]]]:
     problems: dict[str, MathProblem] = {}
     planted: dict[str, set[str]] = {"problem": set(), "contaminated": set(), "trace": set()}
     for problem, _, kind in generate(size, questions):
         problems[problem.id] = problem
         if kind is not None:
             planted[kind].add(problem.id if kind != "trace" else f"{problem.id}.1")
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    config = GatesConfig(
+    return problems, planted
+
+
+def _config(bench: Path) -> GatesConfig:
+    return GatesConfig(
         decontaminate=DecontaminateSettings(benchmarks=[bench]), mix=MixSettings(human=[])
     )
+
+
+def side_by_side(size: int, rounds: int, bench: Path, questions: list[str]) -> tuple[float, float]:
+    """Median rows/s of decide + keep with our signatures and with the peer's, alternating in
+    this one process (so the machine's load hits both alike)."""
+    problems, _ = _problems(size, questions)
+    config = _config(bench)
+    benchmarks = open_benchmarks(config)
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(rounds):
+        for peer in (False, True):
+            _signatures(peer)
+            gates = Gates(config, problems, benchmarks)
+            started = time.perf_counter()
+            for _row in gates.decide(records(size, questions)):
+                pass
+            for _kept in gates.keep(records(size, questions)):
+                pass
+            rates[peer].append(size / (time.perf_counter() - started))
+    _signatures(False)
+    return statistics.median(rates[False]), statistics.median(rates[True])
+
+
+def measure(size: int, bench: Path, questions: list[str], queue: Any) -> None:
+    """One size in this process: rows/s of decide + keep, peak RSS, and recall."""
+    problems, planted = _problems(size, questions)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    config = _config(bench)
     started = time.perf_counter()
     gates = Gates(config, problems, open_benchmarks(config))
     index_seconds = time.perf_counter() - started
@@ -187,36 +232,37 @@ def measure(size: int, peer: bool, bench: Path, questions: list[str], queue: Any
         "trace": len(planted["trace"] & traces),
     }
     queue.put({
-        "size": size, "peer": peer, "rows_per_s": size / seconds, "index_s": index_seconds,
-        "kept": kept, "removed": {k: len(v) for k, v in removed.items()},
+        "size": size, "rows_per_s": size / seconds, "index_s": index_seconds, "kept": kept,
         "recall": {k: (found[k], len(planted[k])) for k in planted},
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "problems_mb": before / 1024,
     })  # fmt: skip
 
 
-def run(size: int, peer: bool, bench: Path, questions: list[str]) -> dict[str, Any]:
+def run(size: int, bench: Path, questions: list[str]) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=measure, args=(size, peer, bench, questions, queue))
+    process = context.Process(target=measure, args=(size, bench, questions, queue))
     process.start()
     figures: dict[str, Any] = queue.get()
     process.join()
     return figures
 
 
-def stream(sizes: list[int], peer_size: int, bench: Path, questions: list[str]) -> Iterator[str]:
-    yield f"{'records':>8} {'gates rows/s':>13} {'peer rows/s':>12} {'peak MB':>8} " \
-          f"{'problems MB':>11} {'index s':>8}  planted copies found"  # fmt: skip
-    peer = run(peer_size, True, bench, questions)
-    ours_at_peer = run(peer_size, False, bench, questions)
-    yield (f"{peer_size:>8} {ours_at_peer['rows_per_s']:>13.0f} {peer['rows_per_s']:>12.0f} "
-           f"{ours_at_peer['peak_mb']:>8.0f} {ours_at_peer['problems_mb']:>11.0f} "
-           f"{ours_at_peer['index_s']:>8.1f}  {_recall(ours_at_peer)}")  # fmt: skip
+def stream(
+    sizes: list[int], compare: int, rounds: int, bench: Path, questions: list[str]
+) -> Iterator[str]:
+    ours, peer = side_by_side(compare, rounds, bench, questions)
+    yield (f"{compare} records, median of {rounds} alternating rounds in one process: gates "
+           f"{ours:.0f} rows/s, datasketch update_batch signatures {peer:.0f} rows/s "
+           f"({ours / peer:.2f}x)")  # fmt: skip
+    yield f"{'records':>8} {'rows/s':>8} {'peak MB':>8} {'problems MB':>11} {'index s':>8}  " \
+          "planted copies found"  # fmt: skip
     for size in sizes:
-        ours = run(size, False, bench, questions)
-        figures = f"{ours['peak_mb']:>8.0f} {ours['problems_mb']:>11.0f} {ours['index_s']:>8.1f}"
-        yield f"{size:>8} {ours['rows_per_s']:>13.0f} {'-':>12} {figures}  {_recall(ours)}"
+        figures = run(size, bench, questions)
+        yield (f"{size:>8} {figures['rows_per_s']:>8.0f} {figures['peak_mb']:>8.0f} "
+               f"{figures['problems_mb']:>11.0f} {figures['index_s']:>8.1f}  "
+               f"{_recall(figures)}")  # fmt: skip
 
 
 def _recall(figures: dict[str, Any]) -> str:
@@ -227,7 +273,8 @@ def _recall(figures: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000, 100_000])
-    parser.add_argument("--peer-size", type=int, default=10_000)
+    parser.add_argument("--compare", type=int, default=5_000, help="records compared with the peer")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         bench = Path(folder) / "bench_test.jsonl"
@@ -238,7 +285,7 @@ def main() -> None:
             "the gates (records stream, as the export reads them from the store)",
             flush=True,
         )
-        for line in stream(args.sizes, args.peer_size, bench, questions):
+        for line in stream(args.sizes, args.compare, args.rounds, bench, questions):
             print(line, flush=True)
     sys.exit(0)
 
