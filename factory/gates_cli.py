@@ -121,7 +121,7 @@ def gates(
         ids = [record_id for _, record_id in ranked]
         staged = staging_from(output)
         run = RunConfig(export=formats, gates=settings, inline_reasoning=config.inline_reasoning)
-        counts, report = export_gated(
+        counts, report, _ = export_gated(
             run, store, lambda: iter(ids), problems, benchmarks, Exported(), staged
         )
         stats = stats.model_copy(update={"records": stats.records | counts, "gates": report})

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from factory.card import write_reports
@@ -17,7 +18,7 @@ from factory.config import ConfigError, RunConfig
 from factory.export import write_stored
 from factory.filtered import FILTERED, write_filtered
 from factory.inject.model import Correction
-from factory.inject.output import write_corrections
+from factory.inject.output import Injected, write_corrections
 from factory.inject.stage import inject_records, sources
 from factory.inject.teacher_inject import teacher_mistakes
 from factory.pipeline import Live, Outcome, TeacherSlot, run_pipeline
@@ -182,9 +183,9 @@ def execute(
             outcome.seconds["inject"] = time.perf_counter() - injecting
         exporting = time.perf_counter()
         exported = Exported()
-        counts, gated = export_gated(
+        counts, gated, injected = export_gated(
             config, store, lambda: export_ids(outcome, human), problems, benchmarks, exported,
-            staged,
+            staged, injected,
         )  # fmt: skip
         if injected is not None:
             counts |= write_corrections(injected, staged, config.export)
@@ -240,22 +241,26 @@ def export_gated(
     benchmarks: Benchmarks | None,
     exported: Exported,
     staged: Path,
-) -> tuple[dict[str, int], GatesReport | None]:
+    injected: Injected | None = None,
+) -> tuple[dict[str, int], GatesReport | None, Injected | None]:
     """sft, rejected, preferences and filtered from the records `ids` names, read twice from
     the store with the gates on (once to decide, once to write what they keep); with them off,
     sft, rejected and preferences from one read. `exported` counts every judged trace, kept or
-    not. Returns the rows per file and the gates' report."""
+    not. The corrections of problems the gates leave out whole go too. Returns the rows per
+    file, the gates' report and the corrections to write."""
 
     def stored() -> Iterator[dict[str, object]]:
         return map(json.loads, store.record_bodies(ids()))
 
     formats, inline = config.export, config.inline_reasoning
     if not config.gates.enabled:
-        return write_stored(exported.count(stored()), staged, formats, inline), None
+        return write_stored(exported.count(stored()), staged, formats, inline), None, injected
     gates = Gates(config.gates, {p.id: p for p in problems}, benchmarks)
-    filtered = write_filtered(gates.decide(exported.count(stored())), staged, formats)
+    decided = gates.decide(exported.count(stored()))
+    left_out = decided if injected is None else chain(decided, gates.corrections(injected))
+    filtered = write_filtered(left_out, staged, formats)
     counts = write_stored(gates.keep(stored()), staged, formats, inline)
-    return counts | {FILTERED: filtered}, gates.report()
+    return counts | {FILTERED: filtered}, gates.report(), gates.corrected
 
 
 async def _generate(

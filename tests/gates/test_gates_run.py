@@ -1,8 +1,8 @@
 """The gates in a whole run: `factory run` (offline replay teacher, math verifier) decontaminates
-against a benchmark file of its config, mixes the problems' verified reference solutions in at
-70/30, writes filtered.jsonl and shows the counts in its summary, stats.json and the card; then
-`factory gates RUN_DIR --benchmark FILE` re-applies the gates with one more benchmark, and the
-run store is left as it was."""
+against a benchmark file of its config (corrections included), mixes the problems' verified
+reference solutions in at 70/30, writes filtered.jsonl and shows the counts in its summary,
+stats.json and the card; then `factory gates RUN_DIR --benchmark FILE` re-applies the gates with
+one more benchmark, and the run store is left as it was."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_a_run_gates_its_export_and_factory_gates_reapplies_them(tmp_path: Path)
         "problems": ["problems.jsonl"],
         "budget": 2,
         "run_dir": "run",
-        "inject": {"enabled": False},
+        "inject": {"share": 0.5},
         "gates": {"decontaminate": {"benchmarks": ["gsm8k_test.jsonl"]}},
     }
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -60,6 +60,10 @@ def test_a_run_gates_its_export_and_factory_gates_reapplies_them(tmp_path: Path)
     assert evidence["on"] == "problem" and "muffins" in evidence["span"]
     sft = lines(out / "sft.jsonl")
     assert not {row["problem_id"] for row in sft} & set(leaked)
+    # A leaked problem's corrected-mistake examples leave with it.
+    corrections = lines(out / "corrections.jsonl") + lines(out / "correction_preferences.jsonl")
+    assert corrections and not {row["problem_id"] for row in corrections} & set(leaked)
+    assert {row["problem_id"] for row in filtered if row["kind"] == "correction"} == set(leaked)
     origins = {row["origin"] for row in sft}
     assert origins == {"synthetic", "human"}
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))

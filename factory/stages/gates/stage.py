@@ -15,6 +15,7 @@ from itertools import groupby
 from typing import Any
 
 from factory.filtered import FilteredRow
+from factory.inject.output import Injected
 from factory.stages.gates.decontaminate import Benchmarks
 from factory.stages.gates.dedup import ProblemIndex, Text, as_text, cluster
 from factory.stages.gates.diversity import Figures, rate_bin
@@ -60,6 +61,9 @@ class Gates:
         self.pass_rates: Counter[str] = Counter()
         self.mixed: MixReport | None = None
         self.figures = Figures()
+        # Problems left out whole (contaminated, a duplicate problem): their corrections go too.
+        self.whole: dict[str, tuple[str, dict[str, str], str | None]] = {}
+        self.corrected: Injected | None = None
 
     def decide(self, stored: Iterable[Stored]) -> Iterator[FilteredRow]:
         """Judge every record; yield the filtered row of each left out."""
@@ -87,6 +91,7 @@ class Gates:
             whole = self._problem_gate(problem)
             if whole is not None:
                 reason, evidence, kept_id = whole
+                self.whole[problem_id] = whole
                 for record in records:
                     yield self._drop(record, reason, evidence, kept_id)
                 return
@@ -183,6 +188,26 @@ class Gates:
                 record = {"id": row.id, "kind": "verified", "problem_id": row.problem_id}
                 yield self._drop(record, "mix", evidence)
         self.rows = {"synthetic": [], "human": []}
+
+    def corrections(self, injected: Injected) -> Iterator[FilteredRow]:
+        """After `decide`: the corrections (and their pairs) of problems left out whole, as
+        filtered rows; the rest become `corrected`."""
+        kept_rows, kept_pairs = [], []
+        for row in injected.corrections:
+            if row.problem_id in self.whole:
+                reason, evidence, kept_id = self.whole[row.problem_id]
+                record = {"id": row.id, "kind": "correction", "problem_id": row.problem_id}
+                yield self._drop(record, reason, evidence, kept_id)
+            else:
+                kept_rows.append(row)
+        for pair in injected.preferences:
+            if pair.problem_id in self.whole:
+                reason, evidence, kept_id = self.whole[pair.problem_id]
+                record = {"id": pair.id, "kind": "preference", "problem_id": pair.problem_id}
+                yield self._drop(record, reason, evidence, kept_id)
+            else:
+                kept_pairs.append(pair)
+        self.corrected = Injected(kept_rows, kept_pairs)
 
     def keep(self, stored: Iterable[Stored]) -> Iterator[Stored]:
         """The records not left out, in order, counted for the diversity figures."""
