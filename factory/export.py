@@ -50,6 +50,7 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("id", "id"),
         ("problem_id", "problem_id"),
         ("domain", "domain"),
+        ("origin", "origin"),
         ("messages", "messages"),
         ("verdicts", "verdicts"),
         ("provenance", "provenance"),
@@ -58,6 +59,7 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("id", "id"),
         ("problem_id", "problem_id"),
         ("domain", "domain"),
+        ("origin", "origin"),
         ("reason", "reason"),
         ("messages", "messages"),
         ("verdicts", "verdicts"),
@@ -67,6 +69,7 @@ COLUMNS: dict[RecordKind, list[tuple[str, str]]] = {
         ("id", "id"),
         ("problem_id", "problem_id"),
         ("domain", "domain"),
+        ("origin", "origin"),
         ("prompt", "messages"),
         ("chosen", "chosen"),
         ("rejected", "rejected"),
@@ -202,11 +205,16 @@ _JSON_COLUMNS: dict[RecordKind, list[tuple[str, str, Convert | None]]] = {
 }
 
 
+def _field(stored: dict[str, Any], name: str) -> Any:
+    """A field of a stored record; one stored before the field existed has its default."""
+    return stored[name] if name in stored else Record.model_fields[name].default
+
+
 def json_row(stored: dict[str, Any], inline: bool = False) -> dict[str, Any]:
     """The row of a record from its stored JSON (`Record.model_dump_json`), decoded, without a
     pydantic round trip. The record's reasoning goes with its answer, the last message."""
     values = {
-        column: stored[name] if convert is None else convert(stored[name])
+        column: _field(stored, name) if convert is None else convert(_field(stored, name))
         for column, name, convert in _JSON_COLUMNS[stored["kind"]]
     }
     for column in TURN_COLUMNS & values.keys():

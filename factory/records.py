@@ -14,6 +14,9 @@ from problems import Lineage, MathProblem, Problem
 from verifiers.verdict import Evidence, Verdict
 
 RecordKind = Literal["verified", "rejected", "preference"]
+# Where a record's answer came from: a teacher (`synthetic`), a person (`human`: a reference
+# solution, verified like any trace), or a corrected mistake (`corrected`).
+RecordOrigin = Literal["human", "synthetic", "corrected"]
 FORMAT = "format"  # the rejection reason of a trace that could not be parsed
 
 
@@ -102,6 +105,7 @@ class Record(_Frozen):
     reason: str | None = None  # rejected: `format`, or the first failed check as check:outcome
     verdicts: list[Verdict] = Field(default_factory=list)
     provenance: list[Provenance]  # one per trace used, chosen first for a preference
+    origin: RecordOrigin = "synthetic"  # stored records from before origins were a teacher's
 
 
 def _digest(*parts: str) -> str:

@@ -70,6 +70,20 @@ def summary_tables(stats: RunStats) -> list[Table]:
     )
     overview.add_row("cost", _money(stats.cost) if stats.cost is not None else "no prices set")
     overview.add_row("records", ", ".join(f"{n} {name}" for name, n in stats.records.items()))
+    if stats.gates is not None:
+        removed = stats.gates.removed
+        overview.add_row("filtered by the gates", str(sum(removed.values())))
+        for reason, count in removed.items():
+            overview.add_row(f"  {reason}", str(count))
+        mix = stats.gates.mix
+        if mix is not None:
+            share = "-" if mix.share is None else f"{mix.share:.1%}"
+            met = "exact" if mix.exact else f"not met: {mix.note}"
+            overview.add_row(
+                "human mix",
+                f"{mix.synthetic} synthetic, {mix.human} human: {share} synthetic "
+                f"(target {mix.target:.0%}, {met})",
+            )
     overview.add_row("time", f"{stats.seconds:.1f}s")
 
     teachers = Table(

@@ -8,22 +8,28 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from factory.card import write_reports
 from factory.config import ConfigError, RunConfig
 from factory.executors import open_executor
 from factory.export import write_stored
+from factory.filtered import FILTERED, write_filtered
 from factory.inject.model import Correction
-from factory.inject.output import write_corrections
+from factory.inject.output import Injected, write_corrections
 from factory.inject.stage import inject_records, sources
 from factory.inject.teacher_inject import teacher_mistakes
 from factory.pipeline import Live, Outcome, TeacherSlot, run_pipeline
 from factory.preflight import preflight
 from factory.publish import publish, staging
 from factory.records import VerifierInfo
+from factory.stages.gates.decontaminate import Benchmarks, load_benchmarks
+from factory.stages.gates.human import verify_human
+from factory.stages.gates.model import GatesConfig, GatesReport
+from factory.stages.gates.stage import Gates
 from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
 from factory.synthesis.counts import by_decision, by_operator
@@ -158,15 +164,16 @@ def execute(
             verifier.close()
         raise
     with store:
-        try:  # before any work: an output folder we may not write stops the run
-            writable(out)
+        try:  # before any work: an output folder we may not write stops the run, as does a
+            writable(out)  # benchmark file that cannot be read
             staged = staging(out)
+            benchmarks = open_benchmarks(config.gates)
         except BaseException:
             for verifier in verifiers.plugins.values():
                 verifier.close()
             raise
         generated = _generate(config, problems, slots, verifiers, store, on_change)
-        outcome, teacher_made, synthesized = asyncio.run(generated)
+        outcome, teacher_made, synthesized, human = asyncio.run(generated)
         problems = [*problems, *kept(synthesized)]
         injected = None
         if config.inject.enabled:
@@ -179,10 +186,10 @@ def execute(
             outcome.seconds["inject"] = time.perf_counter() - injecting
         exporting = time.perf_counter()
         exported = Exported()
-        stored = map(json.loads, store.record_bodies(outcome.record_ids()))
-        counts = write_stored(
-            exported.count(stored), staged, config.export, config.inline_reasoning
-        )
+        counts, gated, injected = export_gated(
+            config, store, lambda: export_ids(outcome, human), problems, benchmarks, exported,
+            staged, injected,
+        )  # fmt: skip
         if injected is not None:
             counts |= write_corrections(injected, staged, config.export)
         if config.synthesize is not None:
@@ -208,9 +215,58 @@ def execute(
             "synthesized_by_operator": by_operator(synthesized),
         }
         stats = stats.model_copy(update=decided)
+    if gated is not None:
+        stats = stats.model_copy(update={"gates": gated})
     write_reports(stats, staged, config.export)
     publish(staged, out)
     return stats
+
+
+def open_benchmarks(settings: GatesConfig) -> Benchmarks | None:
+    """The decontamination index the run's gates check against, when they do."""
+    if not (settings.enabled and settings.decontaminate.enabled):
+        return None
+    dedup = settings.dedup
+    return load_benchmarks(settings.decontaminate, dedup.shingle, dedup.permutations)
+
+
+def export_ids(outcome: Outcome, human: Mapping[str, str]) -> Iterator[str]:
+    """Export order: each problem's traces by sample, its preferences, then its human solution."""
+    for state in outcome.states:
+        yield from (record_id for _, _, record_id in sorted(state.records))
+        yield from state.preferences
+        if state.problem.id in human:
+            yield human[state.problem.id]
+
+
+def export_gated(
+    config: RunConfig,
+    store: Store,
+    ids: Callable[[], Iterator[str]],
+    problems: Sequence[Problem],
+    benchmarks: Benchmarks | None,
+    exported: Exported,
+    staged: Path,
+    injected: Injected | None = None,
+) -> tuple[dict[str, int], GatesReport | None, Injected | None]:
+    """sft, rejected, preferences and filtered from the records `ids` names, read twice from
+    the store with the gates on (once to decide, once to write what they keep); with them off,
+    sft, rejected and preferences from one read. `exported` counts every judged trace, kept or
+    not. The corrections of problems the gates leave out whole go too. Returns the rows per
+    file, the gates' report and the corrections to write."""
+
+    def stored() -> Iterator[dict[str, object]]:
+        return map(json.loads, store.record_bodies(ids()))
+
+    formats, inline = config.export, config.inline_reasoning
+    if not config.gates.enabled:
+        return write_stored(exported.count(stored()), staged, formats, inline), None, injected
+    gates = Gates(config.gates, {p.id: p for p in problems}, benchmarks)
+    decided = gates.decide(exported.count(stored()))
+    left_out = decided if injected is None else chain(decided, gates.corrections(injected))
+    filtered = write_filtered(left_out, staged, formats)
+    counts = write_stored(gates.keep(stored()), staged, formats, inline)
+    return counts | {FILTERED: filtered}, gates.report(), gates.corrected
 
 
 async def _generate(
@@ -220,11 +276,14 @@ async def _generate(
     verifiers: Verifiers,
     store: Store,
     on_change: Callable[[Live], None],
-) -> tuple[Outcome, list[Correction], list[tuple[Candidate | None, Decision]]]:
-    """New problems first (with `synthesize:`), the pipeline over them too, then (with
-    `inject: teacher: true`) the first teacher's mistakes in the verified traces while the
-    teachers are still open; its teachers and verifiers are closed as it ends, also when it is
-    cancelled (Ctrl-C), which stops the sandbox runs still going."""
+) -> tuple[
+    Outcome, list[Correction], list[tuple[Candidate | None, Decision]], dict[str, str]
+]:
+    """New problems first (with `synthesize:`), the pipeline over them too, the problems' human
+    solutions judged (with `gates: mix: human`), then (with `inject: teacher: true`) the first
+    teacher's mistakes in the verified traces while the teachers are still open; its teachers
+    and verifiers are closed as it ends, also when it is cancelled (Ctrl-C), which stops the
+    sandbox runs still going."""
     try:
         synthesized: list[tuple[Candidate | None, Decision]] = []
         if config.synthesize is not None and slots:
@@ -235,14 +294,18 @@ async def _generate(
         outcome = await run_pipeline(
             config, problems, slots, verifiers.plugins, verifiers.infos, store, on_change
         )
+        human: dict[str, str] = {}
+        if config.gates.enabled and config.gates.mix.human:
+            templates = {"math": config.prompts.math, "code": config.prompts.code}
+            human = verify_human(problems, verifiers.plugins, verifiers.infos, templates, store)
         if not (config.inject.enabled and config.inject.teacher and slots):
-            return outcome, [], synthesized
+            return outcome, [], synthesized, human
         records = store.iter_records(outcome.record_ids())
         verified = [source for source, _ in sources(records, {p.id: p for p in problems})]
         first = slots[0]
         workers = config.verifiers.math.options.get("workers")
         made = await teacher_mistakes(first.teacher, first.config.model, verified, workers)
-        return outcome, made, synthesized
+        return outcome, made, synthesized, human
     finally:
         for verifier in verifiers.plugins.values():
             verifier.close()

@@ -289,7 +289,7 @@ def run(
             soft_wrap=True,
         )
         raise typer.Exit(INCOMPLETE)
-    verified = stats.records.get("sft", 0)
+    verified = stats.tally.passed  # a teacher's traces: sft may also hold human solutions
     if stats.request_errors or verified == 0:
         failed = len(stats.request_errors)
         kinds = ", ".join(f"{count} {kind}" for kind, count in stats.failed.items())

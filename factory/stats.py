@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from factory.config import RunConfig
 from factory.pipeline import Outcome, RequestFailure, RequestUse, TeacherSlot
 from factory.records import VerifierInfo
+from factory.stages.gates.model import GatesReport
 from factory.store_integrity import Damage
 from factory.teachers.base import Usage
 from factory.teachers.config import TeacherConfig
@@ -86,6 +87,7 @@ class RunStats(_Model):
     # New problems (`synthesize:`) by decision: "accepted", a rejection reason, or "unjudged".
     synthesized: dict[str, int] = {}
     synthesized_by_operator: dict[str, dict[str, int]] = {}  # operator chain -> decision -> count
+    gates: GatesReport | None = None  # what the quality gates removed, the mix, diversity
     seconds: float  # wall time of this invocation
     generated_per_second: float | None  # completions from the endpoint / generate busy time
 
@@ -97,8 +99,9 @@ class RunStats(_Model):
 
 @dataclass
 class Exported:
-    """The judged traces the export wrote (a verified or rejected row each), counted as they
-    stream past: the summary counts what is in the files, not what the run remembers."""
+    """The judged teacher traces the export read (a verified or rejected record each), counted
+    as they stream past the gates: the summary counts what the store gave the export, not what
+    the run remembers; human solutions are not a teacher's traces."""
 
     traces: Counter[tuple[str, str]] = field(default_factory=Counter)  # (domain, teacher)
     passed: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -109,7 +112,7 @@ class Exported:
         """Count records as the store keeps them (their JSON, decoded) while passing them on."""
         for record in stored:
             kind = record["kind"]
-            if kind != "preference":
+            if kind != "preference" and record.get("origin") != "human":
                 key = (record["domain"], record["provenance"][0]["teacher"])
                 self.traces[key] += 1
                 if kind == "verified":

@@ -101,6 +101,7 @@ def exported(corrections: Sequence[Correction], records: Mapping[str, Record]) -
                 reason=f"corrected_mistake:{c.operator}",
                 verdicts=[c.verdict, c.mistake_verdict],
                 provenance=[*record.provenance, *record.provenance],
+                origin="corrected",
             )
         )
     return Injected(rows_out, pairs)

@@ -45,6 +45,7 @@ def run(tmp_path: Path, server: FakeOpenAI) -> None:
         "budget": 2,
         "run_dir": "run",
         "verifiers": {"code": {"options": {"backend": "bwrap", "examples": 10}}},
+        "gates": {"enabled": False},  # problems that share a prompt are duplicates to the gates
         "teachers": [
             {
                 "name": "fake",

@@ -32,6 +32,7 @@ def run(tmp_path: Path, inject: dict[str, Any]) -> Path:
         "run_dir": "run",
         "verifiers": {"code": {"options": {"backend": "bwrap", "examples": 10}}},
         "inject": inject,
+        "gates": {"enabled": False},  # every verified trace exported: tests/gates test the gates
     }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")

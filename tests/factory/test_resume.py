@@ -69,6 +69,7 @@ def config(tmp_path: Path, server: FakeOpenAI, run_dir: str) -> Path:
         "k": 1,
         "budget": 3,
         "run_dir": run_dir,
+        "gates": {"enabled": False},  # every judged trace exported: tests/gates test the gates
         "teachers": [
             {
                 "name": "fake",

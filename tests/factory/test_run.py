@@ -60,6 +60,7 @@ def write_config(tmp_path: Path, **settings: Any) -> Path:
         "budget": 3,
         "run_dir": "run",
         "verifiers": {"code": {"options": {"backend": "bwrap", "examples": 10}}},
+        "gates": {"enabled": False},  # every judged trace exported: tests/gates test the gates
     } | settings
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")

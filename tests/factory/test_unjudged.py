@@ -75,6 +75,7 @@ def config(
         "budget": 3,
         "run_dir": run_dir,
         "inject": {"enabled": False},
+        "gates": {"enabled": False},  # every judged trace exported: tests/gates test the gates
         "verifiers": {"code": {"options": code or {"backend": "bwrap", "examples": 10}}},
         "teachers": [
             {

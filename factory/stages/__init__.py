@@ -1,0 +1,1 @@
+"""Pipeline stages, one module or package each; `factory.run` composes them."""
