@@ -16,6 +16,8 @@ from factory import debug
 from factory.inject.cli import inject
 from factory.problems_cli import problems_app
 from factory.push_cli import push
+from factory.report_cli import report
+from factory.review_cli import review
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
 from factory.store_cli import store_app
@@ -62,6 +64,8 @@ app.command("init")(init)
 app.command("inject")(inject)
 app.command("push")(push)
 app.command("synthesize")(synthesize)
+app.command("report")(report)
+app.command("review")(review)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 verify_app.command("audit")(verify_audit)

@@ -23,6 +23,8 @@ from factory.pipeline import Live, Outcome, TeacherSlot, run_pipeline
 from factory.preflight import preflight
 from factory.publish import publish, staging
 from factory.records import VerifierInfo
+from factory.report_html import gather, write_report
+from factory.review.drops import FilteredRow, drop_reviewed, write_filtered
 from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
 from factory.synthesis.export import Candidate, write
@@ -177,9 +179,13 @@ def execute(
         exporting = time.perf_counter()
         exported = Exported()
         stored = map(json.loads, store.record_bodies(outcome.record_ids()))
+        reviewed: list[FilteredRow] = []
+        unrejected = drop_reviewed(stored, store.decisions(), reviewed)
         counts = write_stored(
-            exported.count(stored), staged, config.export, config.inline_reasoning
+            exported.count(unrejected), staged, config.export, config.inline_reasoning
         )
+        counts["filtered"] = write_filtered(reviewed, staged)
+        facts = gather(store)
         if injected is not None:
             counts |= write_corrections(injected, staged, config.export)
         if config.synthesize is not None:
@@ -203,6 +209,7 @@ def execute(
         decided = Counter(d.reason or d.status for _, d in synthesized)
         stats = stats.model_copy(update={"synthesized": dict(sorted(decided.items()))})
     write_reports(stats, staged, config.export)
+    write_report(facts, stats, staged)
     publish(staged, out)
     return stats
 

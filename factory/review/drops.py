@@ -1,0 +1,71 @@
+"""What the export leaves out because a reviewer rejected it, as rows of `filtered.jsonl`.
+
+A rejected record is dropped, and so is every preference pair built on its trace (its label is
+in doubt). The row shape (id, kind, problem_id, reason, evidence) is the filtered file's, shared
+with the gates stage; the reason here is always `review`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from factory.export import write_text
+from factory.review.model import Decision
+
+REASON = "review"
+FILENAME = "filtered.jsonl"
+
+
+class FilteredRow(BaseModel):
+    """A record the export left out, why, and what says so."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: str
+    problem_id: str
+    reason: str
+    evidence: dict[str, str]
+
+
+def drop_reviewed(
+    stored: Iterable[dict[str, Any]],
+    decisions: Mapping[str, Decision],
+    dropped: list[FilteredRow],
+) -> Iterator[dict[str, Any]]:
+    """Pass on the stored records (their JSON, decoded) a reviewer did not reject, appending a
+    row to `dropped` for each one left out. A problem's traces come before its preferences."""
+    doubted: dict[str, str] = {}  # trace id -> the rejected record naming it
+    for record in stored:
+        trace_ids = [p["trace_id"] for p in record["provenance"]]
+        decision = decisions.get(record["id"])
+        if decision is not None and decision.decision == "reject":
+            doubted.update((trace_id, record["id"]) for trace_id in trace_ids)
+            evidence = {"decision": "reject", "reviewer_reason": decision.reason}
+        elif record["kind"] == "preference" and any(t in doubted for t in trace_ids):
+            origin = next(doubted[t] for t in trace_ids if t in doubted)
+            evidence = {"decision": "reject", "rejected_record": origin}
+        else:
+            yield record
+            continue
+        dropped.append(
+            FilteredRow(
+                id=record["id"],
+                kind=record["kind"],
+                problem_id=record["problem_id"],
+                reason=REASON,
+                evidence=evidence,
+            )
+        )
+
+
+def write_filtered(rows: Iterable[FilteredRow], out_dir: Path) -> int:
+    """`filtered.jsonl` in `out_dir`, written whole; returns its rows."""
+    lines = [json.dumps(row.model_dump(), ensure_ascii=False) + "\n" for row in rows]
+    write_text(out_dir / FILENAME, "".join(lines))
+    return len(lines)
