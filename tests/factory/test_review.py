@@ -20,6 +20,7 @@ from factory.review.model import Decision
 from factory.review.rows import Row
 from factory.review.sample import draw
 from factory.store import FILENAME, VERSION, Store
+from factory.store_salvage import salvage
 from tests.factory.test_run import read_jsonl, write_config
 from tests.factory.transcripts import bundled, write_problems
 
@@ -130,6 +131,11 @@ def test_decisions_are_kept_and_a_store_of_the_version_before_gains_them(tmp_pat
         assert db.execute("PRAGMA user_version").fetchone() == (VERSION,) == (3,)
         with pytest.raises(sqlite3.IntegrityError):  # only the three decisions are stored
             db.execute("INSERT INTO decisions VALUES ('b', 'maybe', '', 1.0)")
+    with Store(tmp_path) as store:
+        store.save_decisions([Decision(record_id="b", decision="skip", decided_at=3.0)])
+    salvage(tmp_path, tmp_path / "salvaged")  # a reviewer's work outlives a damaged store
+    with Store(tmp_path / "salvaged") as store:
+        assert list(store.decisions()) == ["b"]
 
 
 @pytest.fixture(scope="module")
