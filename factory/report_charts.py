@@ -12,7 +12,7 @@ from factory.review.model import Decision
 from factory.review.rows import Row
 from factory.stats import RunStats
 
-WIDTH = 260  # pixels of the longest bar
+WIDTH = 230  # pixels of the longest bar
 
 
 @dataclass(frozen=True)

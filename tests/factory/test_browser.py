@@ -190,7 +190,7 @@ def test_the_report_opens_offline_and_every_plot_renders(run: Run, watched: Watc
         assert all(bars.nth(i).bounding_box() is not None for i in range(bars.count()))
     body = page.locator("body").inner_text()
     assert "funnel: code" in body and "funnel: math" in body
-    assert HOSTILE_TOPIC in body  # a problem's topic is shown as text, not as markup
+    assert HOSTILE_TOPIC[:18] in body  # a problem's topic (its label, cut) is text, not markup
     assert page.locator("img").count() == 0
     assert watched.errors == [] and watched.dialogs == []
     assert all(url.startswith("file:") for url in watched.requests), watched.requests
