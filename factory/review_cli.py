@@ -61,7 +61,7 @@ def review(
     seed: Annotated[int, typer.Option("--seed", help="Which sample is drawn.")] = 0,
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = DEFAULT_PORT,
     host: Annotated[
-        str, typer.Option("--host", help="The address to listen on; another host can reach it.")
+        str, typer.Option("--host", help="The address to listen on (127.0.0.1: this machine).")
     ] = "127.0.0.1",
     export: Annotated[
         Path | None, typer.Option("--export", help="Write every decision to this JSONL file.")
@@ -89,7 +89,8 @@ def review(
         chosen = draw(trace_rows(store, problems), sample, seed)
         if not chosen:
             raise fail(f"{run_dir} has no judged records to review yet")
-        hosts = sorted({host, "127.0.0.1", "localhost"})
+        # Listening on every address, the page answers to whatever name reaches it.
+        hosts = ["*"] if host in ("0.0.0.0", "::") else sorted({host, "127.0.0.1", "localhost"})
         app = create_app(store, chosen, problems, hosts)
         url = f"http://{host}:{port}/"
         out.print(f"reviewing {len(chosen)} records at {url} (Ctrl-C to stop)", soft_wrap=True)

@@ -101,8 +101,10 @@ class Review:
                     "decided_at": time.time(),
                 }
             )
-        except ValidationError:
-            return PlainTextResponse("decision: accept, reject or skip", status_code=400)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            return PlainTextResponse(f"{field}: {first['msg']}", status_code=400)
         if decision.decision == "reject" and not reason:
             return RedirectResponse(f"/record/{record_id}?error=reason", status_code=303)
         self.store.save_decisions([decision])

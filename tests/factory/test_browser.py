@@ -14,10 +14,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
@@ -206,6 +209,33 @@ def test_model_written_markup_renders_as_text(run: Run, review: Server, watched:
     assert page.locator("script").count() == 1  # the page's own shortcuts, nothing else
     assert page.locator("img").count() == 0
     assert watched.errors == [] and watched.dialogs == []
+
+
+def post(url: str, form: dict[str, str], headers: dict[str, str]) -> int:
+    """The status of a form POST, redirects not followed."""
+    request = urllib.request.Request(url, urlencode(form).encode(), headers, method="POST")
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def test_the_review_takes_decisions_from_its_own_pages_only(run: Run, review: Server) -> None:
+    url = f"{review.url}/record/{record_of(run, XSS_PROBLEM)}"
+    accept = {"decision": "accept"}
+    assert post(url, accept, {"Origin": "http://evil.example"}) == 403  # another site's form
+    assert post(url, accept, {"Host": "evil.example"}) == 400  # a rebound DNS name
+    assert post(url, {"decision": "maybe"}, {}) == 400
+    assert post(url, {"decision": "reject", "reason": " "}, {}) == 303  # back: reason needed
+    assert post(f"{review.url}/record/nope", accept, {}) == 404
+    assert stored_decisions(run.run_dir) == {}
 
 
 def test_decisions_are_stored_resumed_and_honoured_by_the_next_export(
