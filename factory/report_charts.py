@@ -40,9 +40,9 @@ def chart(title: str, bars: Sequence[Bar], note: str = "") -> Chart:
     return Chart(title, scaled, note)
 
 
-def counts(title: str, counted: Mapping[str, int], note: str = "") -> Chart:
+def counts(title: str, counted: Mapping[str, int]) -> Chart:
     ordered = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
-    return chart(title, [Bar(label, n, str(n)) for label, n in ordered], note)
+    return chart(title, [Bar(label, n, str(n)) for label, n in ordered])
 
 
 def _rate(passed: int, total: int) -> str:

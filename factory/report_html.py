@@ -79,7 +79,8 @@ def charts(facts: Facts, stats: RunStats | None) -> list[tuple[str, list[Chart]]
     return [(title, [c for c in made if c.bars]) for title, made in sections if made]
 
 
-def render(facts: Facts, stats: RunStats | None, port: int = DEFAULT_PORT) -> str:
+def render(facts: Facts, stats: RunStats | None) -> str:
+    """The page; its record links open them in `factory review` on its default port."""
     agreed, overall = agreement(facts.rows, facts.decisions)
     decided = {record_id: decision.decision for record_id, decision in facts.decisions.items()}
     return (
@@ -93,7 +94,7 @@ def render(facts: Facts, stats: RunStats | None, port: int = DEFAULT_PORT) -> st
             rows=facts.rows[:TABLE_ROWS],
             total_rows=len(facts.rows),
             decided=decided,
-            review=f"http://127.0.0.1:{port}",
+            review=f"http://127.0.0.1:{DEFAULT_PORT}",
         )
     )
 

@@ -24,7 +24,7 @@ from factory.preflight import preflight
 from factory.publish import publish, staging
 from factory.records import VerifierInfo
 from factory.report_html import gather, write_report
-from factory.review.drops import FilteredRow, drop_reviewed, write_filtered
+from factory.review.drops import FilteredRow, drop_reviewed, unrejected, write_filtered
 from factory.stats import Exported, RunStats, summarize
 from factory.store import Store
 from factory.synthesis.export import Candidate, write
@@ -170,7 +170,7 @@ def execute(
         injected = None
         if config.inject.enabled:
             injecting = time.perf_counter()
-            records = store.iter_records(outcome.record_ids())
+            records = unrejected(store.iter_records(outcome.record_ids()), store.decisions())
             options = (config.verifiers.math.options, config.verifiers.code.options)
             injected = inject_records(
                 records, problems, config.inject, *options, teacher_made, on_inject
@@ -180,9 +180,9 @@ def execute(
         exported = Exported()
         stored = map(json.loads, store.record_bodies(outcome.record_ids()))
         reviewed: list[FilteredRow] = []
-        unrejected = drop_reviewed(stored, store.decisions(), reviewed)
+        passed_review = drop_reviewed(stored, store.decisions(), reviewed)
         counts = write_stored(
-            exported.count(unrejected), staged, config.export, config.inline_reasoning
+            exported.count(passed_review), staged, config.export, config.inline_reasoning
         )
         counts["filtered"] = write_filtered(reviewed, staged)
         facts = gather(store)
@@ -238,7 +238,7 @@ async def _generate(
         )
         if not (config.inject.enabled and config.inject.teacher and slots):
             return outcome, [], synthesized
-        records = store.iter_records(outcome.record_ids())
+        records = unrejected(store.iter_records(outcome.record_ids()), store.decisions())
         verified = [source for source, _ in sources(records, {p.id: p for p in problems})]
         first = slots[0]
         workers = config.verifiers.math.options.get("workers")

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from factory.export import write_text
+from factory.records import Record
 from factory.review.model import Decision
 
 REASON = "review"
@@ -62,6 +63,14 @@ def drop_reviewed(
                 evidence=evidence,
             )
         )
+
+
+def unrejected(records: Iterable[Record], decisions: Mapping[str, Decision]) -> Iterator[Record]:
+    """The records a reviewer did not reject: what later stages (inject) may build on."""
+    for record in records:
+        decision = decisions.get(record.id)
+        if decision is None or decision.decision != "reject":
+            yield record
 
 
 def write_filtered(rows: Iterable[FilteredRow], out_dir: Path) -> int:

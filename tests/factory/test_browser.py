@@ -27,7 +27,6 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_play
 from typer.testing import CliRunner
 
 from factory.cli import app
-from problems import Problem
 from tests.factory.fake_openai import FakeOpenAI, Reply, completion
 from tests.factory.test_run import read_jsonl, teacher, write_config
 from tests.factory.transcripts import Endpoint, bundled, text, write_problems
@@ -65,7 +64,6 @@ class Run:
     config: Path
     run_dir: Path
     shots: Path  # screenshots: docs/report.png and docs/review.png are taken here
-    problems: list[Problem] = field(default_factory=list)
 
     @property
     def out(self) -> Path:
@@ -85,7 +83,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         config = write_config(tmp_path, teachers=[teacher(server)])
         result = CliRunner().invoke(app, ["run", "--config", str(config)])
         assert result.exit_code == 0, result.output
-        yield Run(config, tmp_path / "run", tmp_path, problems)
+        yield Run(config, tmp_path / "run", tmp_path)
 
 
 @pytest.fixture(scope="module")

@@ -154,7 +154,14 @@ def test_decisions_go_out_and_come_back_and_the_next_run_honours_them(
     replayed: tuple[Path, Path], tmp_path: Path
 ) -> None:
     config, run_dir = replayed
-    sft = read_jsonl(run_dir / "output" / "sft.jsonl")
+    out = run_dir / "output"
+    corrected = {
+        p["trace_id"] for r in read_jsonl(out / "corrections.jsonl") for p in r["provenance"]
+    }
+    sft = sorted(  # a verified trace that a correction example was built on first
+        read_jsonl(out / "sft.jsonl"), key=lambda r: r["provenance"][0]["trace_id"] not in corrected
+    )
+    assert sft[0]["provenance"][0]["trace_id"] in corrected
     doubted, trusted = sft[0]["id"], sft[1]["id"]
     lines = [
         Decision(record_id=doubted, decision="reject", reason="a step is wrong", decided_at=1.0),
@@ -174,7 +181,10 @@ def test_decisions_go_out_and_come_back_and_the_next_run_honours_them(
 
     result = CliRunner().invoke(app, ["run", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    out = run_dir / "output"
+    built_on = {
+        p["trace_id"] for r in read_jsonl(out / "corrections.jsonl") for p in r["provenance"]
+    }
+    assert sft[0]["provenance"][0]["trace_id"] not in built_on  # nor examples built on it
     assert doubted not in {r["id"] for r in read_jsonl(out / "sft.jsonl")}
     assert trusted in {r["id"] for r in read_jsonl(out / "sft.jsonl")}
     filtered = read_jsonl(out / "filtered.jsonl")
