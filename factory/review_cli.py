@@ -59,7 +59,9 @@ def review(
         float, typer.Option("--sample", min=0.0001, max=1.0, help="Share of each stratum.")
     ] = 0.1,
     seed: Annotated[int, typer.Option("--seed", help="Which sample is drawn.")] = 0,
-    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = DEFAULT_PORT,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Where the page listens.")
+    ] = DEFAULT_PORT,
     host: Annotated[
         str, typer.Option("--host", help="The address to listen on (127.0.0.1: this machine).")
     ] = "127.0.0.1",
