@@ -18,6 +18,8 @@ from factory.inject.cli import inject
 from factory.problems_cli import problems_app
 from factory.push_cli import push
 from factory.ray_cli import ray_app
+from factory.report_cli import report
+from factory.review_cli import review
 from factory.run_cli import init, run, verifiers_app
 from factory.sandbox_cli import sandbox_app
 from factory.store_cli import store_app
@@ -65,6 +67,8 @@ app.command("inject")(inject)
 app.command("gates")(gates)
 app.command("push")(push)
 app.command("synthesize")(synthesize)
+app.command("report")(report)
+app.command("review")(review)
 app.add_typer(problems_app, name="problems")
 app.add_typer(sandbox_app, name="sandbox")
 verify_app.command("audit")(verify_audit)

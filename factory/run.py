@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from factory.card import write_reports
 from factory.config import ConfigError, RunConfig
 from factory.executors import open_executor
 from factory.export import write_stored
-from factory.filtered import FILTERED, write_filtered
+from factory.filtered import FILTERED, FilteredRow, write_filtered
 from factory.inject.model import Correction
 from factory.inject.output import Injected, write_corrections
 from factory.inject.stage import inject_records, sources
@@ -26,6 +27,8 @@ from factory.pipeline import Live, Outcome, TeacherSlot, run_pipeline
 from factory.preflight import preflight
 from factory.publish import publish, staging
 from factory.records import VerifierInfo
+from factory.report_html import gather, write_report
+from factory.review.drops import drop_reviewed, unrejected
 from factory.stages.gates.decontaminate import Benchmarks, load_benchmarks
 from factory.stages.gates.human import verify_human
 from factory.stages.gates.model import GatesConfig, GatesReport
@@ -178,7 +181,7 @@ def execute(
         injected = None
         if config.inject.enabled:
             injecting = time.perf_counter()
-            records = store.iter_records(outcome.record_ids())
+            records = unrejected(store.iter_records(outcome.record_ids()), store.decisions())
             options = (config.verifiers.math.options, config.verifiers.code.options)
             injected = inject_records(
                 records, problems, config.inject, *options, teacher_made, on_inject
@@ -190,6 +193,7 @@ def execute(
             config, store, lambda: export_ids(outcome, human), problems, benchmarks, exported,
             staged, injected,
         )  # fmt: skip
+        facts = gather(store)
         if injected is not None:
             counts |= write_corrections(injected, staged, config.export)
         if config.synthesize is not None:
@@ -218,6 +222,7 @@ def execute(
     if gated is not None:
         stats = stats.model_copy(update={"gates": gated})
     write_reports(stats, staged, config.export)
+    write_report(facts, stats, staged)
     publish(staged, out)
     return stats
 
@@ -255,17 +260,21 @@ def export_gated(
     not. The corrections of problems the gates leave out whole go too. Returns the rows per
     file, the gates' report and the corrections to write."""
 
-    def stored() -> Iterator[dict[str, object]]:
-        return map(json.loads, store.record_bodies(ids()))
+    decisions = store.decisions()
+    reviewed: list[FilteredRow] = []  # filled as the first read goes: a reviewer's rejections
+
+    def stored(dropped: list[FilteredRow]) -> Iterator[dict[str, Any]]:
+        return drop_reviewed(map(json.loads, store.record_bodies(ids())), decisions, dropped)
 
     formats, inline = config.export, config.inline_reasoning
     if not config.gates.enabled:
-        return write_stored(exported.count(stored()), staged, formats, inline), None, injected
+        counts = write_stored(exported.count(stored(reviewed)), staged, formats, inline)
+        return counts | {FILTERED: write_filtered(reviewed, staged, formats)}, None, injected
     gates = Gates(config.gates, {p.id: p for p in problems}, benchmarks)
-    decided = gates.decide(exported.count(stored()))
+    decided = gates.decide(exported.count(stored(reviewed)))
     left_out = decided if injected is None else chain(decided, gates.corrections(injected))
-    filtered = write_filtered(left_out, staged, formats)
-    counts = write_stored(gates.keep(stored()), staged, formats, inline)
+    filtered = write_filtered(chain(left_out, reviewed), staged, formats)
+    counts = write_stored(gates.keep(stored([])), staged, formats, inline)
     return counts | {FILTERED: filtered}, gates.report(), gates.corrected
 
 
@@ -300,7 +309,7 @@ async def _generate(
             human = verify_human(problems, verifiers.plugins, verifiers.infos, templates, store)
         if not (config.inject.enabled and config.inject.teacher and slots):
             return outcome, [], synthesized, human
-        records = store.iter_records(outcome.record_ids())
+        records = unrejected(store.iter_records(outcome.record_ids()), store.decisions())
         verified = [source for source, _ in sources(records, {p.id: p for p in problems})]
         first = slots[0]
         workers = config.verifiers.math.options.get("workers")

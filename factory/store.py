@@ -23,6 +23,7 @@ from typing import Self
 
 from factory import run_lock, store_integrity
 from factory.records import Record, Trace
+from factory.review.model import Decision
 from factory.store_integrity import digest
 from factory.teachers.base import TeacherRequest, TeacherResponse, Usage
 from problems import Problem, problem_adapter
@@ -34,7 +35,9 @@ FILENAME = "run.sqlite"
 # and drops the traces, verdicts and records, which the next run derives again.
 # 2: each body is stored beside its sha256 (`factory.store_integrity`); older rows are
 # checksummed as they are when the store is opened.
-VERSION = 2
+# 3: reviewers' decisions on records (`decisions`, one per record, the last one kept); older
+# stores gain the empty table when opened.
+VERSION = 3
 
 
 class StoreUnusable(Exception):
@@ -74,6 +77,10 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE TABLE IF NOT EXISTS finished (
     problem_id TEXT PRIMARY KEY, settings TEXT NOT NULL, body TEXT NOT NULL, sha TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    record_id TEXT PRIMARY KEY, decision TEXT NOT NULL CHECK (decision IN
+    ('accept', 'reject', 'skip')), reason TEXT NOT NULL, decided_at REAL NOT NULL
 );
 """
 
@@ -146,7 +153,8 @@ class Store:
 
     def _upgrade(self, version: int) -> None:
         """From version 0, keep what was paid for and drop what named traces by prompt alone;
-        from versions before 2, checksum the rows as they are."""
+        from versions before 2, checksum the rows as they are (before 3, `_SCHEMA` adds the
+        decisions table)."""
         tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master")}
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
@@ -375,6 +383,39 @@ class Store:
                 "SELECT body FROM records WHERE kind = ? ORDER BY rowid", (kind,)
             )
         ]
+
+    def trace(self, trace_id: str) -> Trace | None:
+        row = self._db.execute("SELECT body FROM traces WHERE id = ?", (trace_id,)).fetchone()
+        return None if row is None else Trace.model_validate_json(row[0])
+
+    def record_bodies_of(self, kinds: Sequence[str]) -> Iterator[str]:
+        """The stored JSON of every record of these kinds, in the order they were stored."""
+        marks = ",".join("?" * len(kinds))
+        sql = f"SELECT body FROM records WHERE kind IN ({marks}) ORDER BY rowid"
+        return (body for (body,) in self._db.execute(sql, list(kinds)))
+
+    def requests_by_problem(self) -> dict[str, int]:
+        """Requests the run stored (asked, answered or not), per problem."""
+        sql = "SELECT problem_id, COUNT(*) FROM requests GROUP BY problem_id"
+        return {problem_id: int(n) for problem_id, n in self._db.execute(sql)}
+
+    def save_decisions(self, decisions: Sequence[Decision]) -> None:
+        """A reviewer's decisions, committed at once; a later one on a record replaces it."""
+        self._write(
+            (
+                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?)",
+                (d.record_id, d.decision, d.reason, d.decided_at),
+            )
+            for d in decisions
+        )
+
+    def decisions(self) -> dict[str, Decision]:
+        """Every decision, by record id, in the order they were made."""
+        rows = self._db.execute("SELECT * FROM decisions ORDER BY decided_at, rowid")
+        return {
+            record_id: Decision(record_id=record_id, decision=d, reason=r, decided_at=at)
+            for record_id, d, r, at in rows
+        }
 
     def count(self, table: str) -> int:
         tables = {"problems", "requests", "responses", "traces", "verdicts", "records", "finished"}

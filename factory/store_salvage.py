@@ -14,7 +14,11 @@ from factory.store import FILENAME, Store
 
 # Parents before children, so each copied row finds what its foreign keys name. Finished marks
 # are not copied: a salvaged store's problems are all decided again from its sound rows.
-_TABLES = ("problems", "requests", "responses", "request_errors", "traces", "verdicts", "records")
+# Reviewers' decisions are (a store from before them has none).
+_TABLES = (
+    "problems", "requests", "responses", "request_errors", "traces", "verdicts", "records",
+    "decisions",
+)  # fmt: skip
 
 
 @dataclass
@@ -101,7 +105,8 @@ def salvage(run_dir: Path, new_run_dir: Path) -> Report:
     ):
         target.execute("PRAGMA foreign_keys=ON")
         source.text_factory = bytes  # a flipped bit may leave text that is not UTF-8
-        for table in _TABLES:
+        tables = {_text(name) for (name,) in source.execute("SELECT name FROM sqlite_master")}
+        for table in (table for table in _TABLES if table in tables):
             columns = [row[1] for row in target.execute(f"PRAGMA table_info({table})")]
             present = [_text(row[1]) for row in source.execute(f"PRAGMA table_info({table})")]
             marks = ",".join("?" * len(columns))

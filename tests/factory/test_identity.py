@@ -113,6 +113,7 @@ def test_problems_sharing_a_prompt_share_requests_and_keep_their_own_rows(
     assert stats["records"] == {name: len(table) for name, table in rows.items()} | {
         "corrections": stats["records"]["corrections"],
         "correction_preferences": stats["records"]["correction_preferences"],
+        "filtered": 0,
     }
 
 

@@ -213,6 +213,7 @@ def test_stats_count_tokens_and_cost_per_verified_trace(
             json.loads(line)["uncorrected"] is not None
             for line in (out / "corrections.jsonl").read_text().splitlines()
         ),
+        "filtered": 0,  # no reviewer rejected anything
     }
     assert stats["request_errors"] == []
     card = (out / "README.md").read_text()
