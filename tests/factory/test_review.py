@@ -103,6 +103,7 @@ def test_a_rejected_record_and_the_pairs_built_on_its_trace_are_left_out() -> No
             "problem_id": "p",
             "reason": "review",
             "evidence": {"decision": "reject", "reviewer_reason": "<b>wrong</b>"},
+            "kept_id": None,
         },
         {
             "id": "pair-doubted",
@@ -110,6 +111,7 @@ def test_a_rejected_record_and_the_pairs_built_on_its_trace_are_left_out() -> No
             "problem_id": "p",
             "reason": "review",
             "evidence": {"decision": "reject", "rejected_record": "doubted"},
+            "kept_id": None,
         },
     ]
 
@@ -194,7 +196,11 @@ def test_decisions_go_out_and_come_back_and_the_next_run_honours_them(
         "kind": "verified",
         "problem_id": sft[0]["problem_id"],
         "reason": "review",
-        "evidence": {"decision": "reject", "reviewer_reason": "a step is wrong"},
+        "evidence": [  # a string map, as every exported file writes one (one Arrow schema)
+            {"key": "decision", "value": "reject"},
+            {"key": "reviewer_reason", "value": "a step is wrong"},
+        ],
+        "kept_id": None,
     }
     stats = json.loads((out / "stats.json").read_text())
     assert stats["records"]["filtered"] == len(filtered)
