@@ -11,13 +11,14 @@ import os
 import random
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx2  # the openai SDK's HTTP client, for the check request's connect timeout
 import openai
-from openai import AsyncOpenAI, omit
+from openai import AsyncOpenAI, DefaultAioHttpClient, omit
 from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
 
 from factory.teachers.base import (
@@ -130,6 +131,7 @@ class OpenAITeacher:
             api_key=api_key or NO_KEY,
             timeout=config.timeout_seconds,
             max_retries=0,
+            http_client=_http_client(),
         )
         self.endpoint = str(self._client.base_url).rstrip("/")
         self._answered = False  # once the endpoint has answered, connection errors are retried
@@ -272,6 +274,13 @@ class OpenAITeacher:
         if isinstance(response, Failure):
             return response
         return _unusable(response, request, self.config.max_reply_chars) or response
+
+
+def _http_client() -> httpx2.AsyncClient | None:
+    """The SDK's aiohttp transport: its pool costs half the CPU per request of httpx's, which
+    probes every idle connection's socket on every request (benchmarks/openai_overhead.py).
+    It reads no proxy settings, so with a proxy in the environment the SDK's default (None)."""
+    return None if urllib.request.getproxies() else DefaultAioHttpClient()
 
 
 def _wire_message(message: Message) -> ChatCompletionMessageParam:
