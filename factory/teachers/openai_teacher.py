@@ -18,12 +18,11 @@ from dataclasses import dataclass
 
 import httpx2  # the openai SDK's HTTP client, for the check request's connect timeout
 import openai
-from openai import AsyncOpenAI, DefaultAioHttpClient, omit
-from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
+from openai import AsyncOpenAI, DefaultAioHttpClient
+from openai.types.chat import ChatCompletion, ChatCompletionMessage
 
 from factory.teachers.base import (
     Completion,
-    Message,
     TeacherError,
     TeacherRefused,
     TeacherRequest,
@@ -238,17 +237,12 @@ class OpenAITeacher:
 
     async def _attempt(self, request: TeacherRequest, started: float) -> TeacherResponse | Failure:
         """One HTTP call. A refusal that retrying cannot fix raises TeacherError at once."""
-        sampling = request.sampling
         try:
-            reply = await self._client.chat.completions.create(
-                model=request.model,
-                messages=[_wire_message(message) for message in request.messages],
-                temperature=sampling.temperature,
-                top_p=sampling.top_p,
-                max_tokens=sampling.max_tokens,
-                seed=omit if sampling.seed is None else sampling.seed,
-                stop=omit if sampling.stop is None else sampling.stop,
-                n=request.n,
+            # The SDK's generic POST: `chat.completions.create` would walk this body against
+            # its TypedDicts first (a tenth of the run's main-process CPU), for a body that is
+            # plain JSON already; the response, errors and timeouts are the SDK's all the same.
+            reply = await self._client.post(
+                "/chat/completions", cast_to=ChatCompletion, body=_body(request)
             )
         except openai.APIStatusError as error:
             status = error.status_code
@@ -283,12 +277,22 @@ def _http_client() -> httpx2.AsyncClient | None:
     return None if urllib.request.getproxies() else DefaultAioHttpClient()
 
 
-def _wire_message(message: Message) -> ChatCompletionMessageParam:
-    if message.role == "system":
-        return {"role": "system", "content": message.content}
-    if message.role == "user":
-        return {"role": "user", "content": message.content}
-    return {"role": "assistant", "content": message.content}
+def _body(request: TeacherRequest) -> dict[str, object]:
+    """The chat-completions request body; unset seed and stop are left out."""
+    sampling = request.sampling
+    body: dict[str, object] = {
+        "model": request.model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "max_tokens": sampling.max_tokens,
+        "n": request.n,
+    }
+    if sampling.seed is not None:
+        body["seed"] = sampling.seed
+    if sampling.stop is not None:
+        body["stop"] = sampling.stop
+    return body
 
 
 def _endpoint_message(error: openai.APIStatusError) -> str:
