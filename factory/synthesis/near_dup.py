@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 WORDING = 0.65
 NUMBERS = 0.5
@@ -68,11 +70,16 @@ class NearDuplicates:
         self.numbers = numbers
         # LSH only retrieves: set well below the decision threshold, so that a pair just over it
         # is rarely missed (MinHash estimates a 0.7 similarity within about +-0.1).
+        # datasketch (and scipy with it) is imported when used, not at every `factory` start.
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(threshold=wording * _RECALL, num_perm=_PERMUTATIONS)
         self._shapes: dict[str, Shape] = {}
 
     @staticmethod
     def _minhash(grams: frozenset[str]) -> MinHash:
+        from datasketch import MinHash
+
         minhash = MinHash(num_perm=_PERMUTATIONS)
         minhash.update_batch([gram.encode() for gram in sorted(grams)])
         return minhash
