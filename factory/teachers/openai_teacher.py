@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import aiohttp
 import httpx2  # the openai SDK's HTTP client, for the check request's connect timeout
 import openai
 from openai import AsyncOpenAI, DefaultAioHttpClient
@@ -256,7 +257,10 @@ class OpenAITeacher:
                 f"teacher {self.name!r} ({request.model}) was refused with {reason}",
                 f"HTTP {status}",
             ) from error
-        except openai.APITimeoutError:
+        except openai.APITimeoutError as error:
+            dropped = _connection_error(error)
+            if dropped is not None:
+                return Failure("connection", f"a connection error: {dropped}")
             return Failure(
                 "timeout", f"no answer within {self.config.timeout_seconds:g} s (timeout)"
             )
@@ -275,6 +279,17 @@ def _http_client() -> httpx2.AsyncClient | None:
     probes every idle connection's socket on every request (benchmarks/openai_overhead.py).
     It reads no proxy settings, so with a proxy in the environment the SDK's default (None)."""
     return None if urllib.request.getproxies() else DefaultAioHttpClient()
+
+
+def _connection_error(error: BaseException) -> BaseException | None:
+    """The aiohttp transport reports a refused or dropped connection as a connect timeout;
+    the aiohttp error underneath, when it is such a connection error and no timeout."""
+    cause = error.__cause__
+    while cause is not None:
+        if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(cause, TimeoutError):
+            return cause
+        cause = cause.__cause__
+    return None
 
 
 def _body(request: TeacherRequest) -> dict[str, object]:
