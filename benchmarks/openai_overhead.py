@@ -1,5 +1,6 @@
-"""CPU per request of the teacher's client: our OpenAITeacher, the bare `openai` SDK, and a raw
-`httpx` POST (`httpx2`, the HTTP client this `openai` release is built on), side by side
+"""CPU per request of the teacher's client: our OpenAITeacher (the SDK on its aiohttp transport),
+the bare `openai` SDK on its default httpx transport and on its aiohttp one, and a raw `httpx`
+POST (`httpx2`, the HTTP client this `openai` release is built on), side by side
 against the same local endpoint (in its own process, answering at once), so the figures are
 the client's cost alone.
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAioHttpClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from factory.teachers.base import Message, Sampling, TeacherRequest
@@ -66,6 +67,9 @@ async def compare(url: str, count: int, concurrency: int) -> dict[str, tuple[flo
     teacher = OpenAITeacher(config)
     messages = [Message(role="user", content=PROMPT)]
     sdk = AsyncOpenAI(base_url=url, api_key="none", max_retries=0)
+    aio = AsyncOpenAI(
+        base_url=url, api_key="none", max_retries=0, http_client=DefaultAioHttpClient()
+    )
     raw = httpx.AsyncClient(
         base_url=url, limits=httpx.Limits(max_connections=concurrency), timeout=60
     )
@@ -81,6 +85,11 @@ async def compare(url: str, count: int, concurrency: int) -> dict[str, tuple[flo
             model="m", messages=[{"role": "user", "content": PROMPT}], seed=index
         )
 
+    async def bare_aiohttp(index: int) -> object:
+        return await aio.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": PROMPT}], seed=index
+        )
+
     async def bare_httpx(index: int) -> object:
         reply = await raw.post(
             "/chat/completions",
@@ -90,11 +99,17 @@ async def compare(url: str, count: int, concurrency: int) -> dict[str, tuple[flo
 
     results = {}
     try:
-        for name, one in (("OpenAITeacher", ours), ("openai SDK", bare_sdk), ("httpx", bare_httpx)):
+        for name, one in (
+            ("OpenAITeacher", ours),
+            ("SDK on httpx", bare_sdk),
+            ("SDK on aiohttp", bare_aiohttp),
+            ("httpx", bare_httpx),
+        ):
             results[name] = await timed(count, concurrency, one)
     finally:
         await teacher.close()
         await sdk.close()
+        await aio.close()
         await raw.aclose()
     return results
 

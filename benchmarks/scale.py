@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,13 @@ def serve(latency: float, conn: Connection) -> None:
                 answered = 0
 
 
-def tree_rss(root: int) -> tuple[int, int]:
-    """Resident bytes of `root` and all its descendants, and of `root` alone, from /proc."""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_rss(root: int) -> tuple[int, int, int, float]:
+    """Resident bytes of `root` and all its descendants, and of `root` alone; the tree's
+    proportional set size (a page shared by n processes, as forked workers share their host's,
+    counts 1/n in each, so it is counted once); and `root`'s own CPU seconds; from /proc."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -131,27 +137,46 @@ def tree_rss(root: int) -> tuple[int, int]:
         tree |= more
         grew = bool(more)
     sizes = {}
+    pss = 0
     for pid in tree:
         try:
             sizes[pid] = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
         except OSError:
             continue
-    return sum(sizes.values()), sizes.get(root, 0)
+    try:
+        fields = Path(f"/proc/{root}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    except OSError:
+        cpu = 0.0
+    return sum(sizes.values()), sizes.get(root, 0), pss, cpu
 
 
-def measured(command: list[str], cwd: Path, source: Path | None) -> tuple[float, float, int, int]:
-    """Run `command` (with `source` first on the path); its wall seconds, the CPU seconds of
-    its process tree (telling more than wall on a loaded machine), the tree's peak RSS and the
-    main process's."""
+@dataclass
+class Measured:
+    wall: float
+    cpu: float  # seconds, the whole process tree (telling more than wall on a loaded machine)
+    main_cpu: float  # seconds, the main process alone (sampled every 0.1 s: the last sample)
+    peak: int  # bytes, the tree's peak RSS
+    main: int  # bytes, the main process's peak RSS
+    pss: int  # bytes, the tree's peak proportional set size
+
+
+def measured(command: list[str], cwd: Path, source: Path | None) -> Measured:
+    """Run `command` (with `source` first on the path) and measure it."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     log = (cwd / "run.log").open("a")
     env = os.environ | ({"PYTHONPATH": str(source)} if source else {})
     process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=log, env=env)
-    peak = main = 0
+    peak = main = pss = 0
+    main_cpu = 0.0
     while process.poll() is None:
-        tree, alone = tree_rss(process.pid)
-        peak, main = max(peak, tree), max(main, alone)
+        tree, alone, proportional, cpu = tree_rss(process.pid)
+        peak, main, pss = max(peak, tree), max(main, alone), max(pss, proportional)
+        main_cpu = max(main_cpu, cpu)
         time.sleep(0.1)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -159,7 +184,7 @@ def measured(command: list[str], cwd: Path, source: Path | None) -> tuple[float,
     log.close()
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{(cwd / 'run.log').read_text()[-3000:]}")
-    return wall, cpu, peak, main
+    return Measured(wall, cpu, main_cpu, peak, main, pss)
 
 
 def config(work: Path, url: str, args: argparse.Namespace) -> Path:
@@ -180,6 +205,7 @@ def config(work: Path, url: str, args: argparse.Namespace) -> Path:
         ],
         "verifiers": {"code": {"options": {"backend": args.backend}}},
         "inject": {"enabled": args.inject},
+        "gates": {"enabled": args.gates},
     }
     path = work / "factory.yaml"
     path.write_text(json.dumps(settings), encoding="utf-8")
@@ -211,11 +237,11 @@ def one_size(
             for problem in generate(size, args.seed):
                 lines.write(problem.model_dump_json(exclude_none=True) + "\n")
         command = [str(FACTORY), "run", "--config", str(config(work, url, args))]
-        wall, cpu, peak, main = measured(command, work, source)
+        run = measured(command, work, source)
         stats = json.loads((work / "run/output/stats.json").read_text())
         ours.send("count")
         paid = ours.recv()
-        resume_wall, resume_cpu, resume_peak, _ = measured(command, work, source)
+        resume = measured(command, work, source)
         again = json.loads((work / "run/output/stats.json").read_text())
         ours.send("count")
         paid_on_resume = ours.recv()
@@ -229,17 +255,19 @@ def one_size(
     resumed = {s["stage"]: s["seconds"] for s in again["stages"]}
     traces = stats["tally"]["traces"]
     passed = stats["tally"]["passed"]
+    per_trace = 1000 / traces
     print(
         f"{source or 'this checkout'}: {domain} {size}: {traces} traces ({passed} verified) "
-        f"in {wall:.1f} s = {traces / wall:.1f} traces/s ({cpu:.1f} CPU s, "
-        f"{cpu / traces * 1000:.1f} ms CPU/trace); peak RSS {peak / 1e6:.0f} MB "
-        f"(main process {main / 1e6:.0f} MB); "
-        f"store {size_mb:.1f} MB; export {stages['export']:.2f} s"
+        f"in {run.wall:.1f} s = {traces / run.wall:.1f} traces/s; CPU {run.cpu:.1f} s = "
+        f"{run.cpu * per_trace:.2f} ms/trace (main process {run.main_cpu * per_trace:.2f}, "
+        f"workers and sandboxes {(run.cpu - run.main_cpu) * per_trace:.2f}); "
+        f"peak RSS {run.peak / 1e6:.0f} MB (main process {run.main / 1e6:.0f} MB), "
+        f"peak PSS {run.pss / 1e6:.0f} MB; store {size_mb:.1f} MB; export {stages['export']:.2f} s"
     )
     print(
-        f"  resume: {resume_wall:.1f} s wall, {resume_cpu:.1f} CPU s "
-        f"(export {resumed['export']:.2f} s), peak RSS {resume_peak / 1e6:.0f} MB, "
-        f"{paid_on_resume} requests paid"
+        f"  resume: {resume.wall:.1f} s wall, {resume.cpu:.1f} CPU s "
+        f"(export {resumed['export']:.2f} s), peak RSS {resume.peak / 1e6:.0f} MB, "
+        f"peak PSS {resume.pss / 1e6:.0f} MB, {paid_on_resume} requests paid"
     )
     print(
         f"  paid requests {paid} = committed responses {responses}: {paid == responses}; "
@@ -259,6 +287,9 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=2, help="traces per problem at most")
     parser.add_argument("--backend", default="bwrap", help="sandbox (bwrap keeps it in the tree)")
     parser.add_argument("--inject", action="store_true", help="run the inject stage too")
+    parser.add_argument(
+        "--gates", action="store_true", help="run the quality gates too (benchmarks/gates.py)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compare", type=Path, help="another checkout to run side by side")
     args = parser.parse_args()
@@ -269,7 +300,8 @@ def main() -> None:
     url = ours.recv()
     print(
         f"latency {args.latency} s, concurrency {args.concurrency}, k={args.k}, "
-        f"budget={args.budget}, {os.cpu_count()} cores, inject {'on' if args.inject else 'off'}"
+        f"budget={args.budget}, {os.cpu_count()} cores, inject {'on' if args.inject else 'off'}, "
+        f"gates {'on' if args.gates else 'off'}"
     )
     sources = [args.compare.resolve(), None] if args.compare else [None]
     for domain, sizes in (("math", args.math), ("code", args.code)):

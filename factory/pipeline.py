@@ -28,6 +28,7 @@ from factory.config import RunConfig
 from factory.group_commit import GroupCommit
 from factory.parse import parse
 from factory.prompts import prompt_hash, render
+from factory.record_order import RecordOrder
 from factory.records import (
     Record,
     Trace,
@@ -70,9 +71,10 @@ class TeacherSlot:
     config: TeacherConfig
 
 
-@dataclass(slots=True)  # one per problem of the run: no per-instance dict
+@dataclass(slots=True)  # one per open problem: no per-instance dict
 class ProblemState:
     problem: Problem
+    index: int  # its place in the run's problems
     launched: int = 0  # traces asked for so far
     next_sample: int = 0
     failed: int = 0  # traces that failed, could not be parsed, or never came
@@ -101,14 +103,25 @@ class Finished(BaseModel):
     rejected: dict[str, int]  # traces per rejection reason, for the progress display
 
 
-@dataclass(frozen=True)
-class RequestUse:
-    """One request the run needed: answered now (paid) or from the store (cached)."""
+@dataclass
+class Uses:
+    """The requests a run needed of one teacher, counted once however many problems share one:
+    answered now (paid) or from the store (cached)."""
 
-    teacher: str
-    usage: Usage
-    cached: bool
-    completions: int
+    requests: int = 0
+    paid: int = 0
+    paid_completions: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def add(self, usage: Usage, completions: int, *, cached: bool) -> None:
+        self.requests += 1
+        self.paid += not cached
+        self.paid_completions += 0 if cached else completions
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        self.reasoning_tokens += usage.reasoning_tokens
 
 
 class RequestFailure(BaseModel):
@@ -143,20 +156,20 @@ class Live:
 
 @dataclass
 class Outcome:
-    """Everything a run reached, for the summary and the export."""
+    """Everything a run reached, for the summary and the export: counts, and the record ids
+    in export order (spooled to a file), never a list that grows with the problems."""
 
-    states: list[ProblemState]
-    uses: list[RequestUse]
+    problems: Counter[tuple[str, str, str]]  # (domain, source, license) -> problems
+    uses: dict[str, Uses]  # by teacher name
     errors: list[RequestFailure]
     verifiers: dict[str, VerifierInfo]
     seconds: dict[str, float]  # busy seconds by stage; generate: while any request was out
+    order: RecordOrder
     pending: dict[str, str] = field(default_factory=dict)  # trace id -> why it was not judged
 
     def record_ids(self) -> Iterator[str]:
         """Export order: problems as loaded; traces by sample; preferences after them."""
-        for state in self.states:
-            yield from (record_id for _, _, record_id in sorted(state.records))
-            yield from state.preferences
+        return iter(self.order)
 
 
 def _in_order(judged: Sequence[tuple[Trace, Verdict]]) -> list[tuple[Trace, Verdict]]:
@@ -239,6 +252,7 @@ class _Run:
         infos: dict[str, VerifierInfo],
         store: Store,
         on_change: Callable[[Live], None],
+        on_final: Callable[[ProblemState], None],
     ) -> None:
         self.config = config
         self.slots = slots
@@ -247,9 +261,11 @@ class _Run:
         self.store = store
         self.commit = GroupCommit(store)
         self.on_change = on_change
-        self.states = [ProblemState(problem) for problem in problems]
+        self.on_final = on_final
         self.live = Live()
-        self.uses: list[RequestUse] = []
+        self.uses: defaultdict[str, Uses] = defaultdict(Uses)
+        self.problems: Counter[tuple[str, str, str]] = Counter()
+        self.order = RecordOrder()
         self.errors: list[RequestFailure] = []
         self.tries: Counter[str] = Counter()  # trace id -> judgings that gave no verdict
         self.pending: dict[str, str] = {}
@@ -261,12 +277,12 @@ class _Run:
         # A request is committed as sent only once its teacher has room for it.
         self.sending = {s.config.name: asyncio.Semaphore(s.config.concurrency) for s in slots}
         self.asking: dict[str, asyncio.Future[TeacherResponse | None]] = {}  # key -> answer
-        self.used: set[str] = set()  # request keys already counted in `uses`
+        self.used: set[int] = set()  # request keys already counted in `uses` (as `_short`)
         self.settings = {d: settings_digest(config, slots, i, d) for d, i in infos.items()}
-        self.waiting = iter(self.states)
+        self.waiting = enumerate(problems)
         self.window = OPEN_PER_REQUEST_SLOT * sum(s.config.concurrency for s in slots)
         self.opened = 0
-        self.remaining = len(self.states)
+        self.total = self.remaining = len(problems)
         self.finished = asyncio.Event()
         self.group: asyncio.TaskGroup | None = None
 
@@ -296,16 +312,24 @@ class _Run:
             raise group_error.exceptions[0] from None
         self.seconds["store"] += self.commit.seconds
         return Outcome(
-            self.states, self.uses, self.errors, self.infos, dict(self.seconds), self.pending
+            self.problems,
+            dict(self.uses),
+            self.errors,
+            self.infos,
+            dict(self.seconds),
+            self.order,
+            self.pending,
         )
 
     def open_more(self) -> None:
         """Start problems, in order, while fewer than the window are open."""
-        while self.opened - (len(self.states) - self.remaining) < self.window:
-            state = next(self.waiting, None)
-            if state is None:
+        while self.opened - (self.total - self.remaining) < self.window:
+            index, problem = next(self.waiting, (0, None))
+            if problem is None:
                 return
             self.opened += 1
+            self.problems[problem.domain, problem.source, problem.license or "unknown"] += 1
+            state = ProblemState(problem, index)
             if not self.replay(state):
                 self.advance(state)
 
@@ -320,7 +344,11 @@ class _Run:
         if body is None:
             return False
         done = Finished.model_validate_json(body)
-        uses = [(key, self.store.request_use(key)) for key in done.requests if key not in self.used]
+        uses = [
+            (key, self.store.request_use(key))
+            for key in done.requests
+            if _short(key) not in self.used
+        ]
         if any(stored is None for _, stored in uses):  # the mark outlived a response
             return False
         for key, stored in uses:
@@ -333,12 +361,20 @@ class _Run:
         self.live.traces += len(done.records)
         self.live.passed += done.verified
         self.live.rejected.update(done.rejected)
-        self.live.problems_done += 1
-        self.on_change(self.live)
-        self.remaining -= 1
+        self.final(state)
         if self.remaining == 0:
             self.finished.set()
         return True
+
+    def final(self, state: ProblemState) -> None:
+        """A problem is final: its record ids take their place in the export order, and the run
+        keeps nothing else of it."""
+        ids = [record_id for _, _, record_id in sorted(state.records)] + state.preferences
+        self.order.add(state.index, state.problem.id, ids)
+        self.on_final(state)
+        self.live.problems_done += 1
+        self.on_change(self.live)
+        self.remaining -= 1
 
     @contextmanager
     def requesting(self) -> Iterator[None]:
@@ -459,7 +495,7 @@ class _Run:
                     return None
                 await self.commit(lambda: self.store.save_response(key, answered))
                 response = answered
-        if key not in self.used:
+        if _short(key) not in self.used:
             self.count_use(
                 key, slot.config.name, response.usage, len(response.completions), cached=cached
             )
@@ -469,8 +505,8 @@ class _Run:
         self, key: str, teacher: str, usage: Usage, completions: int, *, cached: bool
     ) -> None:
         """A request this run needed, counted once however many problems share it."""
-        self.used.add(key)
-        self.uses.append(RequestUse(teacher, usage, cached, completions))
+        self.used.add(_short(key))
+        self.uses[teacher].add(usage, completions, cached=cached)
         self.live.cached += cached
         self.live.tokens += usage.prompt_tokens + usage.completion_tokens
 
@@ -583,11 +619,7 @@ class _Run:
                 self.store.save_finished(state.problem.id, settled, done.model_dump_json())
 
         await self.commit(write)
-        state.judged = []
-        state.requests = []
-        self.live.problems_done += 1
-        self.on_change(self.live)
-        self.remaining -= 1
+        self.final(state)
         self.open_more()
         if self.remaining == 0:
             self.finished.set()
@@ -601,10 +633,19 @@ async def run_pipeline(
     infos: dict[str, VerifierInfo],
     store: Store,
     on_change: Callable[[Live], None] = lambda live: None,
+    on_final: Callable[[ProblemState], None] = lambda state: None,
 ) -> Outcome:
-    """Generate, parse and verify until every problem has k verified traces or its budget."""
+    """Generate, parse and verify until every problem has k verified traces or its budget;
+    `on_final` sees each problem's state once it is final (then the run forgets it)."""
     store.add_problems(problems)
-    return await _Run(config, problems, slots, verifiers, infos, store, on_change).run()
+    return await _Run(config, problems, slots, verifiers, infos, store, on_change, on_final).run()
+
+
+def _short(key: str) -> int:
+    """A request key (a sha256 hex digest) as the int of its first 16 hex digits, so a set of a
+    million stays small; two of a million keys collide with odds of 3e-8, and a collision
+    would only count one request too few in the summary."""
+    return int(key[:16], 16)
 
 
 def _could_not_judge(verdict: Verdict) -> str:

@@ -42,7 +42,14 @@ from factory.synthesis.run_stage import kept, synthesize_for_run
 from factory.teachers.config import TeacherConfig
 from factory.teachers.openai_teacher import OpenAITeacher
 from factory.teachers.replay import ReplayTeacher
-from problems import Problem, RowError, bundled_paths, load_problems
+from problems import (
+    LoadResult,
+    Problem,
+    RowError,
+    SpooledProblems,
+    bundled_paths,
+    read_file,
+)
 from sandbox import SandboxUnavailable
 from verifiers.plugins import Verifier
 
@@ -64,19 +71,26 @@ def writable(out: Path) -> None:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
 
 
-def load_run_problems(config: RunConfig) -> tuple[list[Problem], int]:
-    """The problems to run and the number of rows skipped; ids must be unique across files."""
-    results = load_problems(config.problems or bundled_paths(), skip_invalid=config.skip_invalid)
-    problems: list[Problem] = []
-    seen: dict[str, Path] = {}
-    for result in results:
-        for problem in result.problems:
-            if problem.id in seen:
-                raise RowError(
-                    result.path, 0, "id", f"'{problem.id}' is also a problem of {seen[problem.id]}"
-                )
-            seen[problem.id] = result.path
-            problems.append(problem)
+def load_run_problems(config: RunConfig) -> tuple[SpooledProblems, int]:
+    """The problems to run (spooled: memory does not grow with their number) and the number of
+    rows skipped; ids must be unique across files."""
+    results = [LoadResult(path) for path in config.problems or bundled_paths()]
+    seen: dict[str, int] = {}  # problem id -> the index of its file in `results`
+
+    def unique() -> Iterator[Problem]:
+        for index, result in enumerate(results):
+            for problem in read_file(result, skip_invalid=config.skip_invalid):
+                first = seen.setdefault(problem.id, index)
+                if first != index:
+                    raise RowError(
+                        result.path,
+                        0,
+                        "id",
+                        f"'{problem.id}' is also a problem of {results[first].path}",
+                    )
+                yield problem
+
+    problems = SpooledProblems(unique())
     return problems, sum(len(result.skipped) for result in results)
 
 
@@ -158,7 +172,8 @@ def execute(
     an event loop; inject and export run in this thread, where Ctrl-C stops them at once, and
     the export is published whole or not at all."""
     started = time.perf_counter()
-    problems = [problem for problem in problems if problem.domain not in verifiers.skipped]
+    if verifiers.skipped:
+        problems = SpooledProblems(p for p in problems if p.domain not in verifiers.skipped)
     out = output_dir(config)
     try:
         store = Store(config.run_dir)
@@ -177,7 +192,8 @@ def execute(
             raise
         generated = _generate(config, problems, slots, verifiers, store, on_change)
         outcome, teacher_made, synthesized, human = asyncio.run(generated)
-        problems = [*problems, *kept(synthesized)]
+        if synthesized:
+            problems = SpooledProblems(chain(problems, kept(synthesized)))
         injected = None
         if config.inject.enabled:
             injecting = time.perf_counter()
@@ -237,11 +253,10 @@ def open_benchmarks(settings: GatesConfig) -> Benchmarks | None:
 
 def export_ids(outcome: Outcome, human: Mapping[str, str]) -> Iterator[str]:
     """Export order: each problem's traces by sample, its preferences, then its human solution."""
-    for state in outcome.states:
-        yield from (record_id for _, _, record_id in sorted(state.records))
-        yield from state.preferences
-        if state.problem.id in human:
-            yield human[state.problem.id]
+    for problem_id, ids in outcome.order.problems():
+        yield from ids
+        if problem_id in human:
+            yield human[problem_id]
 
 
 def export_gated(
@@ -299,7 +314,7 @@ async def _generate(
             synthesized = await synthesize_for_run(
                 config, config.synthesize, problems, slots, store, verifiers.skipped
             )
-            problems = [*problems, *kept(synthesized)]
+            problems = SpooledProblems(chain(problems, kept(synthesized)))
         outcome = await run_pipeline(
             config, problems, slots, verifiers.plugins, verifiers.infos, store, on_change
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,7 +45,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _replay_coverage(slots: list[TeacherSlot], problems: list[Problem]) -> None:
+def _replay_coverage(slots: list[TeacherSlot], problems: Sequence[Problem]) -> None:
     """The offline replay teacher answers only problems it has transcripts for: say so at the
     start, and stop when it has none for any of them."""
     replay = next((s.teacher for s in slots if isinstance(s.teacher, ReplayTeacher)), None)
@@ -68,7 +69,7 @@ def _replay_coverage(slots: list[TeacherSlot], problems: list[Problem]) -> None:
     )
 
 
-def _dry_run(config: RunConfig, problems: list[Problem], as_json: bool) -> None:
+def _dry_run(config: RunConfig, problems: Sequence[Problem], as_json: bool) -> None:
     figures = estimate(config, problems)
     if as_json:
         print(figures.model_dump_json(indent=2))
@@ -198,7 +199,8 @@ def run(
     try:
         config = load_config(config_path, overrides)
         loaded, skipped = load_run_problems(config)
-        loaded = loaded[:limit]
+        if limit is not None:
+            loaded = loaded[:limit]
         if dry_run:
             _dry_run(config, loaded, as_json)
             return
@@ -240,7 +242,7 @@ def run(
             highlight=False,
             soft_wrap=True,
         )
-    running = sum(1 for problem in loaded if problem.domain not in verifiers.skipped)
+    running = sum(n for domain, n in loaded.domains.items() if domain not in verifiers.skipped)
     try:
         with reporting(err) as progress:
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from factory.config import RunConfig
-from factory.pipeline import Outcome, RequestFailure, RequestUse, TeacherSlot
+from factory.pipeline import Outcome, RequestFailure, TeacherSlot, Uses
 from factory.records import VerifierInfo
 from factory.stages.gates.model import GatesReport
 from factory.store_integrity import Damage
@@ -106,21 +106,32 @@ class Exported:
     traces: Counter[tuple[str, str]] = field(default_factory=Counter)  # (domain, teacher)
     passed: Counter[tuple[str, str]] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
-    verified: Counter[str] = field(default_factory=Counter)  # problem id -> verified rows
+    # Problems by their number of verified rows (those with none are not counted here).
+    solved: Counter[int] = field(default_factory=Counter)
 
     def count(self, stored: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """Count records as the store keeps them (their JSON, decoded) while passing them on."""
+        """Count records as the store keeps them (their JSON, decoded) while passing them on;
+        a problem's rows come together (the export order), so only the current one is held."""
+        problem, verified = None, 0
         for record in stored:
             kind = record["kind"]
+            if record["problem_id"] != problem:
+                self._solved(verified)
+                problem, verified = record["problem_id"], 0
             if kind != "preference" and record.get("origin") != "human":
                 key = (record["domain"], record["provenance"][0]["teacher"])
                 self.traces[key] += 1
                 if kind == "verified":
                     self.passed[key] += 1
-                    self.verified[record["problem_id"]] += 1
+                    verified += 1
                 else:
                     self.reasons[record["reason"] or "unknown"] += 1
             yield record
+        self._solved(verified)
+
+    def _solved(self, verified: int) -> None:
+        if verified:
+            self.solved[verified] += 1
 
     def tally(self, domain: str | None = None, teacher: str | None = None) -> Tally:
         def chosen(key: tuple[str, str]) -> bool:
@@ -138,11 +149,12 @@ def _tally(passed: int, total: int) -> Tally:
     )
 
 
-def _usage(uses: Sequence[RequestUse]) -> Usage:
+def _usage(uses: Iterable[Uses]) -> Usage:
+    uses = list(uses)
     return Usage(
-        prompt_tokens=sum(u.usage.prompt_tokens for u in uses),
-        completion_tokens=sum(u.usage.completion_tokens for u in uses),
-        reasoning_tokens=sum(u.usage.reasoning_tokens for u in uses),
+        prompt_tokens=sum(u.prompt_tokens for u in uses),
+        completion_tokens=sum(u.completion_tokens for u in uses),
+        reasoning_tokens=sum(u.reasoning_tokens for u in uses),
     )
 
 
@@ -158,13 +170,13 @@ def _cost(config: TeacherConfig, usage: Usage) -> float | None:
 
 def _teacher(slot: TeacherSlot, outcome: Outcome, exported: Exported) -> TeacherStats:
     config = slot.config
-    uses = [u for u in outcome.uses if u.teacher == config.name]
-    usage = _usage(uses)
+    uses = outcome.uses.get(config.name, Uses())
+    usage = _usage([uses])
     return TeacherStats(
         name=config.name,
         model=config.model,
-        requests=len(uses),
-        paid_now=sum(1 for u in uses if not u.cached),
+        requests=uses.requests,
+        paid_now=uses.paid,
         errors=sum(1 for failure in outcome.errors if failure.teacher == config.name),
         retried=dict(sorted(slot.teacher.retried.items())),
         tally=exported.tally(teacher=config.name),
@@ -189,6 +201,14 @@ def _stages(
     return [generate, *(StageStats(stage=name, seconds=round(s, 3)) for name, s in others)]
 
 
+def _by(problems: Counter[tuple[str, str, str]], field: int) -> dict[str, int]:
+    """Problems per domain (0), source (1) or license (2), in order of first appearance."""
+    counts: Counter[str] = Counter()
+    for key, n in problems.items():
+        counts[key[field]] += n
+    return dict(counts)
+
+
 def summarize(
     config: RunConfig,
     teachers: Sequence[TeacherSlot],
@@ -201,8 +221,8 @@ def summarize(
     damaged: Sequence[Damage] = (),
 ) -> RunStats:
     """Count the outcome and the exported rows; `records` is the rows written per file."""
-    states = outcome.states
-    domains = sorted({s.problem.domain for s in states})
+    problems = outcome.problems
+    domains = sorted({domain for domain, _, _ in problems})
     by_domain = {d: exported.tally(domain=d) for d in domains}
     teacher_stats = [_teacher(slot, outcome, exported) for slot in teachers]
     retried: Counter[str] = Counter()
@@ -210,20 +230,20 @@ def summarize(
         retried.update(teacher.retried)
     costs = [t.cost for t in teacher_stats if t.cost is not None]
     cost = sum(costs) if costs else None
-    usage = _usage(outcome.uses)
+    usage = _usage(outcome.uses.values())
     tally = exported.tally()
-    solved = [s for s in states if exported.verified[s.problem.id]]
-    paid = sum(u.completions for u in outcome.uses if not u.cached)
+    solved = exported.solved.total()
+    paid = sum(u.paid_completions for u in outcome.uses.values())
     span = outcome.seconds.get("generate", 0.0)
     return RunStats(
         k=config.k,
         budget=config.budget,
-        problems=len(states),
-        problems_by_domain=dict(Counter(s.problem.domain for s in states)),
-        problems_with_k=sum(1 for s in solved if exported.verified[s.problem.id] >= config.k),
-        problems_unsolved=len(states) - len(solved),
-        sources=dict(Counter(s.problem.source for s in states)),
-        licenses=dict(Counter(s.problem.license or "unknown" for s in states)),
+        problems=problems.total(),
+        problems_by_domain=_by(problems, 0),
+        problems_with_k=sum(n for verified, n in exported.solved.items() if verified >= config.k),
+        problems_unsolved=problems.total() - solved,
+        sources=_by(problems, 1),
+        licenses=_by(problems, 2),
         tally=tally,
         rejected_by_reason=dict(exported.reasons.most_common()),
         awaiting_verification=dict(Counter(outcome.pending.values()).most_common()),

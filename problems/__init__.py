@@ -1,7 +1,7 @@
 """Problems: the model every stage shares, and loaders for the dataset formats users bring."""
 
 from problems.bundled import bundled_paths
-from problems.load import LoadResult, load_file, load_problems
+from problems.load import LoadResult, load_file, load_problems, read_file
 from problems.model import (
     AssertTests,
     CodeProblem,
@@ -14,6 +14,7 @@ from problems.model import (
     problem_adapter,
 )
 from problems.rows import RowError
+from problems.spool import SpooledProblems
 
 __all__ = [
     "AssertTests",
@@ -25,9 +26,11 @@ __all__ = [
     "Problem",
     "PropertySpec",
     "RowError",
+    "SpooledProblems",
     "StdioCase",
     "bundled_paths",
     "load_file",
     "load_problems",
     "problem_adapter",
+    "read_file",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,9 +50,18 @@ def _format_of(row: Row) -> Format:
 
 def load_file(path: Path, *, skip_invalid: bool = False) -> LoadResult:
     """Read `path` into problems; raise `RowError` at the first bad row unless `skip_invalid`."""
+    result = LoadResult(path)
+    result.problems.extend(read_file(result, skip_invalid=skip_invalid))
+    return result
+
+
+def read_file(result: LoadResult, *, skip_invalid: bool = False) -> Iterator[Problem]:
+    """The problems of `result.path` one at a time (a large file is never held whole), noting
+    the rows skipped and the format in `result`; `RowError` at the first bad row unless
+    `skip_invalid`."""
+    path = result.path
     if not path.is_file():
         raise RowError(path, 0, "<file>", "no such file")
-    result = LoadResult(path)
     dataset = _dataset_name(path)
     fmt: Format | None = None
     seen: dict[str, int] = {}
@@ -61,19 +70,19 @@ def load_file(path: Path, *, skip_invalid: bool = False) -> LoadResult:
             if isinstance(row, RowError):
                 raise row
             fmt = fmt or _format_of(row)
+            result.format = fmt.name
             problem = _convert(row, fmt, dataset)
             if problem.id in seen:
                 raise RowError(
                     path, row.line, "id", f"'{problem.id}' repeats line {seen[problem.id]}"
                 )
             seen[problem.id] = row.line
-            result.problems.append(problem)
         except RowError as error:
             if not skip_invalid:
                 raise
             result.skipped.append(error)
-    result.format = fmt.name if fmt else None
-    return result
+            continue
+        yield problem
 
 
 def load_problems(paths: Iterable[Path], *, skip_invalid: bool = False) -> list[LoadResult]:

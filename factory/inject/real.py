@@ -207,6 +207,9 @@ def real_math(
     its problem corrects after agreeing on every step before it."""
     math = [f for f in failures if isinstance(f.problem, MathProblem)]
     judged = verify(pool, [(_gold(f.problem), f.program) for f in math])
+    by_problem: dict[str, list[Source]] = {}  # not every verified trace for every failure
+    for source in verified:
+        by_problem.setdefault(source.problem.id, []).append(source)
     built = []
     for failure, verdict in zip(math, judged, strict=True):
         refuted = refuted_steps(verdict)
@@ -220,12 +223,10 @@ def real_math(
         if check is None:
             continue
         mine = _content(steps[: step - 1])
-        for source in verified:
+        for source in by_problem.get(failure.problem.id, []):
             theirs = split_steps(source.candidate)
             agreed = _content(theirs)[: len(mine)]
-            if source.problem.id != failure.problem.id or [t for _, t in agreed] != [
-                t for _, t in mine
-            ]:
+            if [t for _, t in agreed] != [t for _, t in mine]:
                 continue
             at = agreed[-1][0] + 1 if agreed else 0
             while at < len(theirs) and not re.search(r"[\d$=]", theirs[at]):

@@ -11,18 +11,19 @@ import os
 import random
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import aiohttp
 import httpx2  # the openai SDK's HTTP client, for the check request's connect timeout
 import openai
-from openai import AsyncOpenAI, omit
-from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
+from openai import AsyncOpenAI, DefaultAioHttpClient
+from openai.types.chat import ChatCompletion, ChatCompletionMessage
 
 from factory.teachers.base import (
     Completion,
-    Message,
     TeacherError,
     TeacherRefused,
     TeacherRequest,
@@ -130,6 +131,7 @@ class OpenAITeacher:
             api_key=api_key or NO_KEY,
             timeout=config.timeout_seconds,
             max_retries=0,
+            http_client=_http_client(),
         )
         self.endpoint = str(self._client.base_url).rstrip("/")
         self._answered = False  # once the endpoint has answered, connection errors are retried
@@ -236,17 +238,12 @@ class OpenAITeacher:
 
     async def _attempt(self, request: TeacherRequest, started: float) -> TeacherResponse | Failure:
         """One HTTP call. A refusal that retrying cannot fix raises TeacherError at once."""
-        sampling = request.sampling
         try:
-            reply = await self._client.chat.completions.create(
-                model=request.model,
-                messages=[_wire_message(message) for message in request.messages],
-                temperature=sampling.temperature,
-                top_p=sampling.top_p,
-                max_tokens=sampling.max_tokens,
-                seed=omit if sampling.seed is None else sampling.seed,
-                stop=omit if sampling.stop is None else sampling.stop,
-                n=request.n,
+            # The SDK's generic POST: `chat.completions.create` would walk this body against
+            # its TypedDicts first (a tenth of the run's main-process CPU), for a body that is
+            # plain JSON already; the response, errors and timeouts are the SDK's all the same.
+            reply = await self._client.post(
+                "/chat/completions", cast_to=ChatCompletion, body=_body(request)
             )
         except openai.APIStatusError as error:
             status = error.status_code
@@ -260,7 +257,10 @@ class OpenAITeacher:
                 f"teacher {self.name!r} ({request.model}) was refused with {reason}",
                 f"HTTP {status}",
             ) from error
-        except openai.APITimeoutError:
+        except openai.APITimeoutError as error:
+            dropped = _connection_error(error)
+            if dropped is not None:
+                return Failure("connection", f"a connection error: {dropped}")
             return Failure(
                 "timeout", f"no answer within {self.config.timeout_seconds:g} s (timeout)"
             )
@@ -274,12 +274,40 @@ class OpenAITeacher:
         return _unusable(response, request, self.config.max_reply_chars) or response
 
 
-def _wire_message(message: Message) -> ChatCompletionMessageParam:
-    if message.role == "system":
-        return {"role": "system", "content": message.content}
-    if message.role == "user":
-        return {"role": "user", "content": message.content}
-    return {"role": "assistant", "content": message.content}
+def _http_client() -> httpx2.AsyncClient | None:
+    """The SDK's aiohttp transport: its pool costs half the CPU per request of httpx's, which
+    probes every idle connection's socket on every request (benchmarks/openai_overhead.py).
+    It reads no proxy settings, so with a proxy in the environment the SDK's default (None)."""
+    return None if urllib.request.getproxies() else DefaultAioHttpClient()
+
+
+def _connection_error(error: BaseException) -> BaseException | None:
+    """The aiohttp transport reports a refused or dropped connection as a connect timeout;
+    the aiohttp error underneath, when it is such a connection error and no timeout."""
+    cause = error.__cause__
+    while cause is not None:
+        if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(cause, TimeoutError):
+            return cause
+        cause = cause.__cause__
+    return None
+
+
+def _body(request: TeacherRequest) -> dict[str, object]:
+    """The chat-completions request body; unset seed and stop are left out."""
+    sampling = request.sampling
+    body: dict[str, object] = {
+        "model": request.model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "max_tokens": sampling.max_tokens,
+        "n": request.n,
+    }
+    if sampling.seed is not None:
+        body["seed"] = sampling.seed
+    if sampling.stop is not None:
+        body["stop"] = sampling.stop
+    return body
 
 
 def _endpoint_message(error: openai.APIStatusError) -> str:

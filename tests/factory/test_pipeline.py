@@ -8,6 +8,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ from factory.config import Prompts, RunConfig
 from factory.pipeline import (
     Outcome,
     ProblemState,
+    RequestFailure,
     TeacherSlot,
+    Uses,
     choose_teacher,
     run_pipeline,
 )
@@ -85,17 +88,46 @@ def slot(teacher: ScriptedTeacher, **settings: Any) -> TeacherSlot:
     return TeacherSlot(teacher, config)
 
 
+@dataclass
+class Ran:
+    """A run's outcome and each problem's final state (the run itself keeps none), in order."""
+
+    outcome: Outcome
+    states: list[ProblemState]
+
+    def record_ids(self) -> list[str]:
+        return list(self.outcome.record_ids())
+
+    @property
+    def uses(self) -> dict[str, Uses]:
+        return self.outcome.uses
+
+    @property
+    def errors(self) -> list[RequestFailure]:
+        return self.outcome.errors
+
+    @property
+    def pending(self) -> dict[str, str]:
+        return self.outcome.pending
+
+
 def run(
     tmp_path: Path,
     slots: Sequence[TeacherSlot],
     verifier: Verifier,
     problems: Sequence[Problem] = PROBLEMS,
     **settings: Any,
-) -> Outcome:
+) -> Ran:
     config = RunConfig(run_dir=tmp_path, **settings)
     info = {"math": VerifierInfo(name=verifier.name, version=verifier.version)}
+    states: list[ProblemState] = []
     with Store(tmp_path) as store:
-        return asyncio.run(run_pipeline(config, problems, slots, {"math": verifier}, info, store))
+        outcome = asyncio.run(
+            run_pipeline(
+                config, problems, slots, {"math": verifier}, info, store, on_final=states.append
+            )
+        )
+    return Ran(outcome, sorted(states, key=lambda state: state.index))
 
 
 def records_of(run_dir: Path, state: ProblemState) -> list[Record]:
@@ -150,7 +182,7 @@ def test_a_rerun_pays_for_nothing_and_reaches_the_same_records(
     assert len(first.calls) == 1 + 2 + 3
     assert second.calls == []
     assert list(after.record_ids()) == list(before.record_ids())
-    assert all(use.cached for use in after.uses)
+    assert all(use.paid == 0 for use in after.uses.values())
     # A larger budget later asks only for the samples not yet answered.
     third = ScriptedTeacher("t", plan)
     run(tmp_path, [slot(third)], math_verifier, k=1, budget=5)
@@ -200,7 +232,7 @@ def test_problems_sharing_a_prompt_share_each_request(
     teacher = ScriptedTeacher("t", {HARD: ["wrong", "right"]})
     outcome = run(tmp_path, [slot(teacher)], math_verifier, [*PROBLEMS, *twins], k=1, budget=2)
     assert len(teacher.calls) == len({c.key() for c in teacher.calls}) == 1 + 2 + 1
-    assert sum(1 for use in outcome.uses if not use.cached) == len(teacher.calls)
+    assert sum(use.paid for use in outcome.uses.values()) == len(teacher.calls)
     rows = [r for state in outcome.states for r in records_of(tmp_path, state)]
     assert len(rows) == 2 * 4 and len({r.id for r in rows}) == len(rows)
     for state in outcome.states:
@@ -335,7 +367,7 @@ def test_a_finished_problem_is_taken_from_its_mark_without_judging_again(
     after = run(tmp_path, [slot(again)], broken, k=1, budget=3)
     assert [(c.sample, samples(again, EASY)) for c in again.calls] == [(0, [0])]
     assert list(after.record_ids()) == list(before.record_ids())
-    assert len(after.uses) == len(before.uses) and all(use.cached for use in after.uses)
+    assert after.uses["t"].requests == before.uses["t"].requests and after.uses["t"].paid == 0
     assert [s.verified for s in after.states] == [s.verified for s in before.states]
     third = ScriptedTeacher("t", plan)  # other settings: the marks do not apply
     run(tmp_path, [slot(third)], math_verifier, k=1, budget=4)

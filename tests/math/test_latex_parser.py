@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 import sympy
 import sympy.core.numbers
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from latex2sympy2_extended import latex2sympy
 
@@ -56,3 +56,38 @@ def test_juxtaposed_numbers_multiply(a: int, b: int, bracket_both: bool) -> None
 def test_a_whole_number_then_a_proper_fraction_is_a_mixed_number(w: int, p: int, q: int) -> None:
     value = sympy.simplify(parse_normalized.__wrapped__(f"{w}\\frac{{{p}}}{{{q}}}"))
     assert value == (w + sympy.Rational(p, q) if 0 < p < q else w * sympy.Rational(p, q))
+
+
+OPERATORS = st.sampled_from(["+", "-", "*", "\\cdot", "\\times"])
+SPACE = st.sampled_from(["", " ", "  "])
+
+
+@st.composite
+def arithmetic(draw: st.DrawFn) -> str:
+    """Integers joined by sums, differences and products, spaced or not."""
+    numbers = draw(st.lists(st.integers(0, 10**12), min_size=2, max_size=7))
+    text = str(numbers[0])
+    for number in numbers[1:]:
+        text += f"{draw(SPACE)}{draw(OPERATORS)}{draw(SPACE)}{number}"
+    return text
+
+
+@settings(deadline=None)  # latex2sympy's own parse, the reference, is slow on a loaded machine
+@given(arithmetic())
+def test_plain_integer_arithmetic_is_latex2sympys_own_tree(text: str) -> None:
+    shipped = latex2sympy(text, is_real=True, normalization_config=NORMALIZE)
+    with mock.patch("verifiers.math.latex_parser._Converter.parse", _no_parse):
+        fast = parse_normalized.__wrapped__(" ".join(text.split()))
+    assert sympy.srepr(fast) == sympy.srepr(shipped)  # the same unevaluated tree, not only value
+
+
+def _no_parse(*args: object, **kwargs: object) -> None:
+    raise AssertionError("plain arithmetic went through the ANTLR parser")
+
+
+@pytest.mark.parametrize(
+    "text", ["2 \\cdot x", "3 \\div 4", "-2 + 3", "(2 + 3) \\cdot 4", "1,000 + 2", "2^3 - 1"]
+)
+def test_anything_else_goes_to_the_parser(text: str) -> None:
+    shipped = latex2sympy(text, is_real=True, normalization_config=NORMALIZE)
+    assert parse_normalized.__wrapped__(text) == shipped
