@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from factory.synthesis.model import CodeCandidate, Decision, Reason
-from factory.synthesis.near_dup import NearDuplicates
+from factory.synthesis.near_dup import NearDuplicates, admit
 from problems import CodeProblem
 from sandbox import Sandbox
 from verifiers.code.mutation import strength_mutants
@@ -126,7 +126,10 @@ def judge_code(
         own = list(islice(verdicts, len(candidate.independent)))
         decisions[position] = _agreement(candidate, own, scores[position])
     ordered = [decisions[p] for p in range(len(candidates))]
-    return [_admit(decision, candidates[p], known) for p, decision in enumerate(ordered)]
+    return [
+        admit(decision, candidates[p].id, candidates[p].statement, known)
+        for p, decision in enumerate(ordered)
+    ]
 
 
 @dataclass(frozen=True)
@@ -226,16 +229,3 @@ def _agreement(candidate: CodeCandidate, verdicts: list[Verdict], strength: Stre
         mutation_score=strength.score,
         evidence=evidence,
     )
-
-
-def _admit(decision: Decision, candidate: CodeCandidate, known: NearDuplicates) -> Decision:
-    """A judged candidate close to one kept before it (in its batch or an earlier one) is a
-    near-duplicate whatever else it failed, so its reason does not depend on the batching."""
-    if decision.status == "unjudged" or decision.reason == "near-duplicate":
-        return decision
-    duplicate = known.why(candidate.statement)
-    if duplicate is not None:
-        return _rejected(candidate, "near-duplicate", duplicate)
-    if decision.accepted:
-        known.add(candidate.id, candidate.statement)
-    return decision

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from factory.synthesis.leak import leak
 from factory.synthesis.model import Decision, MathCandidate, Reason
-from factory.synthesis.near_dup import NearDuplicates
+from factory.synthesis.near_dup import NearDuplicates, admit
 from verifiers.math import TraceInput, WorkerPool, verify_answers, verify_traces
 from verifiers.math.final_answer import answer_parts, extract
 from verifiers.math.traces import answer_equivalent, first_refuted_step
@@ -223,7 +223,10 @@ def judge_math(
     for position, (result, best) in agreed.items():
         decisions[position] = _decide(candidates[position], result, best, traces[position], quorum)
     ordered = [decisions[p] for p in range(len(candidates))]
-    return [_admit(decision, candidates[p], known) for p, decision in enumerate(ordered)]
+    return [
+        admit(decision, candidates[p].id, candidates[p].statement, known)
+        for p, decision in enumerate(ordered)
+    ]
 
 
 def _check_steps(
@@ -298,16 +301,3 @@ def _decide(
         difficulty=difficulty,
         evidence=evidence,
     )
-
-
-def _admit(decision: Decision, candidate: MathCandidate, known: NearDuplicates) -> Decision:
-    """A judged candidate close to one kept before it (in its batch or an earlier one) is a
-    near-duplicate whatever else it failed, so its reason does not depend on the batching."""
-    if decision.status == "unjudged" or decision.reason == "near-duplicate":
-        return decision
-    duplicate = known.why(candidate.statement)
-    if duplicate is not None:
-        return _rejected(candidate, "near-duplicate", duplicate)
-    if decision.accepted:
-        known.add(candidate.id, candidate.statement)
-    return decision

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
+from factory.synthesis.model import Decision
+
 WORDING = 0.65
 NUMBERS = 0.5
 _GRAM = 5
@@ -136,3 +138,17 @@ class NearDuplicates:
         if found is None:
             return None
         return f"near-duplicate of {found[0]} (wording similarity {found[1]:.2f})"
+
+
+def admit(decision: Decision, key: str, statement: str, known: NearDuplicates) -> Decision:
+    """A judged candidate close to one kept before it (in its batch or an earlier one) is a
+    near-duplicate whatever else it failed, so its reason does not depend on the batching; an
+    accepted one joins the known."""
+    if decision.status == "unjudged" or decision.reason == "near-duplicate":
+        return decision
+    duplicate = known.why(statement)
+    if duplicate is not None:
+        return Decision(id=key, status="rejected", reason="near-duplicate", detail=duplicate)
+    if decision.accepted:
+        known.add(key, statement)
+    return decision
