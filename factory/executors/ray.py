@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+import socket
 import threading
 import time
 from collections import Counter
@@ -266,6 +267,8 @@ class RayExecutor:
             if reason:
                 logging.getLogger(__name__).warning("this node offers no sandbox: %s", reason)
             started = {"resources": resources, "include_dashboard": False}
+        if address is not None:
+            _reachable(address)
         try:
             ray.init(
                 address or "local",
@@ -285,6 +288,28 @@ class RayExecutor:
         if self._open == 0 and self._started:
             ray.shutdown()
             self._started = False
+
+
+CONNECT_SECONDS = 5.0
+
+
+def _reachable(address: str) -> None:
+    """Refuse at once an address nothing listens at: Ray's own driver keeps retrying an
+    unreachable head for minutes, which would leave the run hanging with no word."""
+    if address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not (host and port.isdigit()):
+        raise ExecutorUnavailable(
+            f"executor.address {address!r} is not host:port, ray://host:port or auto"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), CONNECT_SECONDS).close()
+    except OSError as error:
+        raise ExecutorUnavailable(
+            f"cannot reach the Ray cluster at {address}: {error}; fix: start it "
+            "(`factory ray start --head` on its head node) or correct executor.address"
+        ) from error
 
 
 def node_resources(backend: str = "auto", slots: int | None = None) -> tuple[dict[str, float], str]:
